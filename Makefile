@@ -1,0 +1,34 @@
+# Two entry points for a fresh machine with Python 3.11 and git:
+#   make run   installs into .venv and runs the whole pipeline on the embedded dataset
+#   make test  installs into .venv and runs the test suite (what .ci/run calls)
+VENV ?= .venv
+PYTHON ?= python3
+CORES ?= 2
+STAMP := $(VENV)/.installed-stamp
+export PATH := $(abspath $(VENV))/bin:$(PATH)
+
+.PHONY: run test install lint dvc-repro clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	snakemake --cores $(CORES)
+
+dvc-repro: $(STAMP)
+	dvc repro
+
+lint: $(STAMP)
+	ruff check .
+
+test: $(STAMP)
+	ruff check .
+	pytest
+
+clean:
+	rm -rf build models exports metrics plots logs reports/html reports/executed data/generated .snakemake

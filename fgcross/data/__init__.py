@@ -1,0 +1,1 @@
+"""Datasets: the embedded generator, the PKU FG-XMedia layout reader, prepared arrays."""

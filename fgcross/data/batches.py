@@ -1,0 +1,130 @@
+"""Training batches: P classes x K items of every media per step, built from prepared arrays.
+
+Each step draws `classes_per_batch` classes and, for each media, `items_per_class` items
+of each of those classes, so every batch holds all media and every class in it has at
+least two items (of different media, too): the ranking loss always finds valid
+quadruplets, which the official unshuffled loaders rarely give it. An epoch is one pass
+over the largest media; smaller media are cycled. A step's randomness comes from
+(seed, epoch, step) alone, so batches are the same with any number of loader workers and
+after a resume.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from fgcross.data.prepared import PreparedSplit
+
+IMAGE_MEDIA = ("image", "audio", "video")  # stored as uint8 pictures
+FLIPPABLE = ("image", "video")  # a mirrored spectrogram would reverse time; text has no mirror
+MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255
+STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1) * 255
+
+
+@dataclass
+class BatchConfig:
+    classes_per_batch: int
+    items_per_class: int
+    input_size: int
+    text_shift: int = 8  # paper: a random 0-8 character zero pad in front of training text
+    seed: int = 0
+
+
+def crop(pictures: np.ndarray, size: int, rng: np.random.Generator | None) -> np.ndarray:
+    """Random crop (rng given) or centre crop of [N, H, W, C] pictures to size x size."""
+    h, w = pictures.shape[1:3]
+    if rng is None:
+        top, left = (h - size) // 2, (w - size) // 2
+        return pictures[:, top:top + size, left:left + size]
+    out = np.empty((pictures.shape[0], size, size, pictures.shape[3]), dtype=pictures.dtype)
+    for n in range(pictures.shape[0]):
+        top, left = rng.integers(0, h - size + 1), rng.integers(0, w - size + 1)
+        out[n] = pictures[n, top:top + size, left:left + size]
+    return out
+
+
+def shift_text(codes: np.ndarray, rng: np.random.Generator, max_shift: int) -> np.ndarray:
+    out = np.zeros_like(codes)
+    for n, row in enumerate(codes):
+        s = int(rng.integers(0, max_shift + 1))
+        out[n, s:] = row[: codes.shape[1] - s]
+    return out
+
+
+class TrainBatches(torch.utils.data.Dataset):
+    """A map-style dataset whose item `step` is a whole batch (use batch_size=None)."""
+
+    def __init__(self, splits: dict[str, PreparedSplit], cfg: BatchConfig) -> None:
+        self.splits = splits
+        self.cfg = cfg
+        self.epoch = 0
+        self.by_class = {m: {int(c): np.flatnonzero(s.labels == c) for c in np.unique(s.labels)}
+                         for m, s in splits.items()}
+        common = set.intersection(*(set(v) for v in self.by_class.values()))
+        self.classes = np.array(sorted(common))
+        if len(self.classes) < 2:
+            raise ValueError("fewer than two classes have training items in every media")
+        per_step = min(cfg.classes_per_batch, len(self.classes)) * cfg.items_per_class
+        self.steps = max(1, math.ceil(max(len(s.labels) for s in splits.values()) / per_step))
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __getitem__(self, step: int) -> dict[str, torch.Tensor]:
+        cfg = self.cfg
+        rng = np.random.default_rng([cfg.seed, self.epoch, step])
+        chosen = rng.choice(self.classes, size=min(cfg.classes_per_batch, len(self.classes)), replace=False)
+        batch: dict[str, torch.Tensor] = {}
+        for media, split in self.splits.items():
+            rows = []
+            for c in chosen:
+                pool = self.by_class[media][int(c)]
+                rows.append(rng.choice(pool, size=cfg.items_per_class, replace=len(pool) < cfg.items_per_class))
+            rows = np.concatenate(rows)
+            batch[f"{media}_labels"] = torch.from_numpy(split.labels[rows])
+            batch[media] = torch.from_numpy(self._inputs(media, split, rows, rng))
+        return batch
+
+    def _inputs(self, media: str, split: PreparedSplit, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        data = split.data
+        if media == "text":
+            return shift_text(np.asarray(data[rows]), rng, self.cfg.text_shift)
+        if media == "video":  # one random frame of each chosen video
+            frames = rng.integers(0, data.shape[1], size=len(rows))
+            pictures = np.stack([data[r, f] for r, f in zip(rows, frames, strict=True)])
+        else:
+            pictures = np.stack([data[r] for r in rows])
+        pictures = crop(pictures, self.cfg.input_size, rng)
+        if media in FLIPPABLE:
+            flip = rng.random(len(rows)) < 0.5
+            pictures[flip] = pictures[flip, :, ::-1]
+        return np.ascontiguousarray(pictures)
+
+
+def to_model_input(media: str, x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """uint8 [N, H, W, 3] -> normalised float [N, 3, H, W] on device; text codes -> long."""
+    if media == "text":
+        return x.to(device=device, dtype=torch.long, non_blocking=True)
+    x = x.to(device, non_blocking=True).permute(0, 3, 1, 2).float()
+    return ((x - MEAN.to(device)) / STD.to(device)).contiguous(memory_format=torch.channels_last)
+
+
+def eval_batches(split: PreparedSplit, input_size: int, batch_size: int):
+    """Yield (row indices, uint8/int batch) in order, centre-cropped; a video yields all its frames."""
+    n = len(split.labels)
+    for start in range(0, n, batch_size):
+        rows = np.arange(start, min(start + batch_size, n))
+        data = np.asarray(split.data[rows])
+        if split.media == "text":
+            yield rows, torch.from_numpy(data)
+            continue
+        if split.media == "video":
+            data = data.reshape(-1, *data.shape[2:])
+        yield rows, torch.from_numpy(np.ascontiguousarray(crop(data, input_size, None)))

@@ -1,0 +1,56 @@
+"""Reading and writing the index stage's outputs (build/index/), the contract for later stages.
+
+    manifest.csv   one row per item: id, media, split, label, class_name, path (relative to root)
+    classes.csv    label, name
+    summary.json   absolute root, media present, item counts
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from fgcross import MEDIA
+from fgcross.io import atomic_dir, read_json, write_json
+
+
+@dataclass(frozen=True)
+class Index:
+    root: Path
+    manifest: pd.DataFrame
+    classes: list[str]  # name of each label
+
+    @property
+    def media(self) -> list[str]:
+        present = set(self.manifest["media"])
+        return [m for m in MEDIA if m in present]
+
+    def items(self, media: str, split: str | None = None) -> pd.DataFrame:
+        rows = self.manifest[self.manifest["media"] == media]
+        if split is not None:
+            rows = rows[rows["split"] == split]
+        return rows.reset_index(drop=True)
+
+
+def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: list[str]) -> None:
+    with atomic_dir(out) as tmp:
+        manifest.to_csv(tmp / "manifest.csv", index=False)
+        pd.DataFrame({"label": range(len(classes)), "name": classes}).to_csv(tmp / "classes.csv", index=False)
+        counts = manifest.groupby(["media", "split"]).size()
+        write_json(tmp / "summary.json", {
+            "root": str(root.resolve()),
+            "media": [m for m in MEDIA if m in set(manifest["media"])],
+            "absent": [m for m in MEDIA if m not in set(manifest["media"])],
+            "classes": len(classes),
+            "counts": {f"{m}/{s}": int(n) for (m, s), n in counts.items()},
+        })
+
+
+def read_index(path: str | Path) -> Index:
+    path = Path(path)
+    summary = read_json(path / "summary.json")
+    manifest = pd.read_csv(path / "manifest.csv", dtype={"id": str, "path": str, "class_name": str})
+    classes = pd.read_csv(path / "classes.csv", dtype={"name": str})["name"].tolist()
+    return Index(root=Path(summary["root"]), manifest=manifest, classes=classes)

@@ -1,0 +1,170 @@
+"""The index stage: read the list files, validate every line, write one manifest.
+
+Every problem is reported as `<list file>:<line>: <what is wrong>` so a user can open the
+file at that line; all problems of a run are collected before failing, so one run shows
+them all. Paths from list files never escape the dataset root (absolute paths, `..`, and
+symbolic links that lead outside are rejected).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from fgcross import MEDIA
+from fgcross.data.layout import EXTENSIONS, SPLITS, list_file, lists_dir
+
+MANIFEST_COLUMNS = ["id", "media", "split", "label", "class_name", "path"]
+
+
+class DatasetError(ValueError):
+    """The dataset or its lists are invalid; the message names every file and line at fault."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int  # 0 when the problem concerns the whole file
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+def read_classes(root: Path) -> dict[int, str] | None:
+    """classes.txt as {label: name}, labels 0-based; a CUB-style 1-based file is shifted."""
+    path = root / "classes.txt"
+    if not path.exists():
+        return None
+    classes: dict[int, str] = {}
+    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not raw.strip():
+            continue
+        parts = raw.split(maxsplit=1)
+        if len(parts) != 2 or not parts[0].lstrip("-").isdigit():
+            raise DatasetError(f"{path}:{n}: expected '<label> <class name>', got {raw!r}")
+        classes[int(parts[0])] = parts[1].strip()
+    if classes and min(classes) == 1 and max(classes) == len(classes):  # CUB style: 1 001.Black_footed_Albatross
+        classes = {k - 1: v for k, v in classes.items()}
+    if sorted(classes) != list(range(len(classes))):
+        raise DatasetError(f"{path}: labels must be 0..N-1 (or 1..N), got {sorted(classes)[:5]}...")
+    return classes
+
+
+def _resolve_inside(root: Path, rel: str) -> tuple[Path | None, str | None]:
+    """The file a list entry names, or the reason it is not allowed."""
+    if os.path.isabs(rel) or rel.startswith("~"):
+        return None, f"path {rel!r} is absolute; list paths must be relative to the dataset root"
+    if ".." in Path(rel).parts:
+        return None, f"path {rel!r} escapes the dataset root with '..'"
+    path = root / rel
+    real_root = root.resolve()
+    real = path.resolve()
+    if real != real_root and real_root not in real.parents:
+        return None, f"path {rel!r} leads outside the dataset root (symbolic link to {real})"
+    return path, None
+
+
+def read_list(path: Path, root: Path, media: str, split: str, num_classes: int | None,
+              problems: list[Problem]) -> list[dict]:
+    """Parse one list file into manifest rows; append every problem found to `problems`."""
+    rows: list[dict] = []
+    shown = str(path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    if not any(line.strip() for line in lines):
+        problems.append(Problem(shown, 0, "list file is empty"))
+        return rows
+    for n, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        rel, _, label_text = line.rpartition(" ")
+        rel = rel.strip()
+        if not rel:
+            problems.append(Problem(shown, n, f"expected '<path> <label>', got {line!r}"))
+            continue
+        try:
+            label = int(label_text)
+        except ValueError:
+            problems.append(Problem(shown, n, f"label {label_text!r} is not an integer"))
+            continue
+        if label < 0:
+            problems.append(Problem(shown, n, f"label {label} is negative"))
+            continue
+        if num_classes is not None and label >= num_classes:
+            problems.append(Problem(shown, n, f"label {label} is not below the number of classes ({num_classes})"))
+            continue
+        file, why = _resolve_inside(root, rel)
+        if why:
+            problems.append(Problem(shown, n, why))
+            continue
+        if not file.exists():
+            problems.append(Problem(shown, n, f"missing file {file}"))
+            continue
+        suffix = file.suffix.lower() if file.is_file() else ""
+        if suffix not in EXTENSIONS[media]:
+            problems.append(Problem(shown, n, f"{file.name}: not a {media} file (allowed: {EXTENSIONS[media]})"))
+            continue
+        rows.append({"id": Path(rel).as_posix(), "media": media, "split": split, "label": label,
+                     "path": Path(rel).as_posix(), "_where": f"{shown}:{n}"})
+    return rows
+
+
+def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str, ...] = MEDIA) -> pd.DataFrame:
+    """Validate the lists of every requested media and return the manifest.
+
+    Raises DatasetError listing every problem. A media with no list files is absent.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"dataset root {root} is not a folder")
+    classes = read_classes(root)
+    problems: list[Problem] = []
+    rows: list[dict] = []
+    where_seen: dict[tuple[str, str], str] = {}
+    ldir = lists_dir(root, lists)
+    for m in media:
+        files = {s: list_file(ldir, m, s) for s in SPLITS}
+        if not any(f.exists() for f in files.values()):
+            continue
+        for split, f in files.items():
+            if not f.exists():
+                problems.append(Problem(str(f), 0, f"missing list file ({m} has {'train' if split == 'test' else 'test'})"))
+                continue
+            for row in read_list(f, root, m, split, len(classes) if classes else None, problems):
+                key = (m, row["path"])
+                if key in where_seen:
+                    first = where_seen[key]
+                    what = "listed twice" if first.startswith(str(f)) else "in both train and test"
+                    problems.append(Problem(str(f), int(row["_where"].rsplit(":", 1)[1]),
+                                            f"{row['path']} is {what} (first at {first})"))
+                    continue
+                where_seen[key] = row["_where"]
+                rows.append(row)
+    if problems:
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        raise DatasetError(f"{len(problems)} problem(s) in the dataset lists:\n{shown}{more}")
+    if not rows:
+        raise DatasetError(f"no list files found under {ldir} for media {list(media)}")
+    frame = pd.DataFrame(rows).drop(columns="_where")
+    frame["class_name"] = frame["label"].map(_class_names(frame, classes))
+    return frame[MANIFEST_COLUMNS].sort_values(["media", "split", "label", "id"], kind="stable").reset_index(drop=True)
+
+
+def _class_names(frame: pd.DataFrame, classes: dict[int, str] | None) -> dict[int, str]:
+    """Names from classes.txt, else from the class folder of the first item of each label."""
+    if classes:
+        return classes
+    names: dict[int, str] = {}
+    for label, path in zip(frame["label"], frame["path"], strict=True):
+        parts = Path(path).parts
+        names.setdefault(int(label), parts[-2] if len(parts) >= 2 else str(label))
+    return names
+
+
+def num_classes(manifest: pd.DataFrame, classes: dict[int, str] | None = None) -> int:
+    return len(classes) if classes else int(manifest["label"].max()) + 1

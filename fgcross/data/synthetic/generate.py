@@ -1,0 +1,119 @@
+"""Writing the embedded dataset in the PKU FG-XMedia layout (real JPEG, MP4, WAV, UTF-8).
+
+Every item gets its own random stream derived from (seed, media, split, class, index), so
+the same seed gives identical files whatever the order of generation. File names are
+hashes of that key: they carry no class information beyond the class folder itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import soundfile as sf
+from tqdm import tqdm
+
+from fgcross import MEDIA
+from fgcross.data.synthetic.describe import describe
+from fgcross.data.synthetic.draw import background, draw_bird, flap_sequence, random_pose
+from fgcross.data.synthetic.song import synthesize_song
+from fgcross.data.synthetic.traits import Species, make_species
+from fgcross.io import atomic_dir
+
+SPLITS = ("train", "test")
+EXTENSION = {"image": ".jpg", "text": ".txt", "audio": ".wav", "video": ".mp4"}
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """The `synthetic` section of params.yaml."""
+
+    seed: int = 0
+    families: int = 4
+    species_per_family: int = 4
+    train_per_class: int = 12
+    test_per_class: int = 6
+    image_size: int = 128
+    video_seconds: float = 2.0
+    video_fps: int = 8
+    audio_seconds: float = 2.0
+    sample_rate: int = 22050
+    variation: float = 0.5
+    noise: float = 0.3
+
+    @classmethod
+    def from_params(cls, section: dict[str, Any]) -> SyntheticConfig:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in section.items() if k in known})
+
+
+def _item_rng(cfg: SyntheticConfig, media: str, split: str, label: int, index: int) -> np.random.Generator:
+    return np.random.default_rng([cfg.seed, MEDIA.index(media), SPLITS.index(split), label, index])
+
+
+def _file_name(cfg: SyntheticConfig, media: str, split: str, label: int, index: int) -> str:
+    key = f"{cfg.seed}/{media}/{split}/{label}/{index}".encode()
+    return f"{media}_{hashlib.sha1(key).hexdigest()[:12]}{EXTENSION[media]}"
+
+
+def write_image(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+    canvas = background(cfg.image_size, rng, cfg.noise)
+    img = draw_bird(canvas, sp.traits, random_pose(cfg.image_size, rng, cfg.variation))
+    if not cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 92]):
+        raise OSError(f"could not write {path}")
+
+
+def write_video(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+    size = cfg.image_size
+    frames = max(1, int(round(cfg.video_seconds * cfg.video_fps)))
+    canvas = background(size + 16, rng, cfg.noise)
+    poses = flap_sequence(random_pose(size, rng, cfg.variation), frames, rng, cfg.noise)
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), cfg.video_fps, (size, size))
+    if not writer.isOpened():
+        raise OSError(f"OpenCV cannot write MP4 to {path}")
+    try:
+        for k, pose in enumerate(poses):
+            ox, oy = (int(v) for v in rng.integers(0, 1 + int(16 * cfg.noise), 2)) if k else (8, 8)
+            frame = draw_bird(np.ascontiguousarray(canvas[oy:oy + size, ox:ox + size]), sp.traits, pose)
+            writer.write(frame)
+    finally:
+        writer.release()
+
+
+def write_audio(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+    wave = synthesize_song(sp.traits, cfg.audio_seconds, cfg.sample_rate, rng, cfg.variation, cfg.noise)
+    sf.write(str(path), wave, cfg.sample_rate, subtype="PCM_16", format="WAV")
+
+
+def write_text(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+    path.write_text(describe(sp.traits, rng, cfg.variation) + "\n", encoding="utf-8")
+
+
+WRITERS = {"image": write_image, "text": write_text, "audio": write_audio, "video": write_video}
+
+
+def generate_dataset(out: str | Path, cfg: SyntheticConfig, media: tuple[str, ...] = MEDIA,
+                     progress: bool = True) -> list[Species]:
+    """Write the whole dataset to `out` (replaced atomically) and return its species."""
+    species = make_species(cfg.families, cfg.species_per_family, np.random.default_rng(cfg.seed))
+    per_split = {"train": cfg.train_per_class, "test": cfg.test_per_class}
+    jobs = [(m, split, sp, i) for m in media for split in SPLITS for sp in species for i in range(per_split[split])]
+    with atomic_dir(out) as tmp:
+        lines: dict[tuple[str, str], list[str]] = {(m, s): [] for m in media for s in SPLITS}
+        for m, split, sp, i in tqdm(jobs, desc="synthesize", unit="item", disable=not progress):
+            rel = Path(m) / sp.name / _file_name(cfg, m, split, sp.label, i)
+            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
+            WRITERS[m](tmp / rel, sp, cfg, _item_rng(cfg, m, split, sp.label, i))
+            lines[(m, split)].append(f"{rel.as_posix()} {sp.label}")
+        for (m, split), rows in lines.items():
+            (tmp / "list" / m).mkdir(parents=True, exist_ok=True)
+            (tmp / "list" / m / f"{split}.txt").write_text("\n".join(sorted(rows)) + "\n", encoding="utf-8")
+        (tmp / "classes.txt").write_text("".join(f"{sp.label} {sp.name}\n" for sp in species), encoding="utf-8")
+        traits = "".join(f"{sp.label}\t{sp.name}\t" + ",".join(f"{k}={v}" for k, v in sp.traits.items()) + "\n"
+                         for sp in species)
+        (tmp / "species_traits.tsv").write_text(traits, encoding="utf-8")
+    return species

@@ -1,0 +1,1 @@
+"""Turning one media file into one array: images, video frames, spectrograms, text codes."""

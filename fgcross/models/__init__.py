@@ -1,0 +1,5 @@
+"""FGCrossNet: one CNN shared by all media, built by small factories from the `model` params."""
+
+from fgcross.models.fgcrossnet import FGCrossNet, build_model
+
+__all__ = ["FGCrossNet", "build_model"]

@@ -1,0 +1,36 @@
+"""The paper's text branch: characters -> a one-channel 'image' -> three channels for the CNN.
+
+Embedding(70, d) -> Conv1d(d, S/2, 3) -> Conv1d(S/2, S, 3) gives S channels by T positions;
+read as a 1 x S x T picture, pooled to S x S (a no-op when T == S, the paper's 448/448),
+then Conv2d(1, 3, 3) makes three channels for the shared backbone.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from fgcross.media.text import VOCAB_SIZE
+
+
+class CharCNNText(nn.Module):
+    def __init__(self, image_size: int, embed_dim: int = 16) -> None:
+        super().__init__()
+        self.image_size = image_size
+        self.embed = nn.Embedding(VOCAB_SIZE, embed_dim, padding_idx=0)
+        self.conv1 = nn.Conv1d(embed_dim, max(image_size // 2, 1), 3, padding=1)
+        self.conv2 = nn.Conv1d(max(image_size // 2, 1), image_size, 3, padding=1)
+        self.to_rgb = nn.Conv2d(1, 3, 3, padding=1)
+        # Not in the paper: brings text pictures to the scale of normalised images, so that
+        # the shared backbone's batch statistics, computed over all media at once, fit both.
+        self.norm = nn.BatchNorm2d(3)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        """codes: long [B, T] -> float [B, 3, S, S]."""
+        x = self.embed(codes).transpose(1, 2)  # B, d, T
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))  # B, S, T
+        if x.shape[-1] != self.image_size:
+            x = F.adaptive_avg_pool1d(x, self.image_size)
+        return self.norm(self.to_rgb(x.unsqueeze(1)))

@@ -1,0 +1,1 @@
+"""Training FGCrossNet: the two-stage schedule, checkpoints and resuming."""

@@ -1,0 +1,1 @@
+"""Thin command lines, one per pipeline stage: parse paths and params, call fgcross, write outputs."""

@@ -1,0 +1,45 @@
+"""What every step shares: the --params option, params loading, and clean error exits."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fgcross.config import ParamsError, load_params
+from fgcross.data.manifest import DatasetError
+from fgcross.data.prepared import PreparationError
+
+USER_ERRORS = (ParamsError, DatasetError, PreparationError, FileNotFoundError)
+
+
+def parser(stage: str, description: str) -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=f"python -m steps.{stage}", description=description,
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--params", default="params.yaml", help="params file (validated against the schema)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
+
+
+def params_of(args: argparse.Namespace) -> dict[str, Any]:
+    """The validated params; a bad file ends the step with one clear message and exit code 2."""
+    try:
+        return load_params(args.params)
+    except ParamsError as err:
+        print(f"{args.params}: error: {err}", file=sys.stderr)
+        sys.exit(2)
+
+
+def run(stage: str, main: Callable[[], None]) -> None:
+    """Run a step's main; a user error prints one clear message and exits 2, not a traceback."""
+    logging.basicConfig(level=logging.INFO, format=f"[{stage}] %(message)s")
+    start = time.perf_counter()
+    try:
+        main()
+    except USER_ERRORS as err:
+        print(f"{stage}: error: {err}", file=sys.stderr)
+        sys.exit(2)
+    logging.getLogger(stage).info("done in %.1f s", time.perf_counter() - start)

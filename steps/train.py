@@ -1,0 +1,43 @@
+"""Train FGCrossNet on the prepared media (two stages) and write models/ and plots/train_history.csv.
+
+Per-epoch losses, accuracies and throughput go to MLflow; this run becomes the
+experiment's run, to which export, evaluate and report add their results.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fgcross.io import write_json, write_text
+from fgcross.tracking import stage_run
+from fgcross.training.pipeline import history_frame, train_model
+from steps._common import params_of, parser, run
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = parser("train", __doc__)
+    p.add_argument("--media", default="build/media", help="prepared media folder")
+    p.add_argument("--index", default="build/index", help="the index stage's folder")
+    p.add_argument("--out", default="models", help="model folder to write")
+    p.add_argument("--history", default="plots/train_history.csv", help="per-epoch history CSV")
+    args = p.parse_args(argv)
+    params = params_of(args)
+
+    def body() -> None:
+        with stage_run("train", params, log_all_params=True) as tracker:
+            def on_epoch(row: dict) -> None:
+                tracker.log_metrics({k: v for k, v in row.items() if isinstance(v, (int, float))},
+                                    step=int(row["epoch"]))
+
+            history = train_model(params, args.media, args.index, args.out, progress=not args.quiet,
+                                  on_epoch=on_epoch)
+            write_text(args.history, history_frame(history).to_csv(index=False))
+            write_json(Path(args.out) / "run.json", {"run_id": tracker.run_id})
+            tracker.log_artifact(Path(args.out) / "config.json", "model")
+            tracker.log_artifact(args.history, "plots")
+
+    run("train", body)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+import os
+import shutil
+
+import pytest
+
+from fgcross.data.manifest import DatasetError, build_manifest, read_classes
+
+
+@pytest.fixture
+def root(tmp_path, dataset):
+    """A private copy of the tiny dataset, with image and text only, to break at will."""
+    out = tmp_path / "root"
+    for part in ("image", "text", "classes.txt", "list/image", "list/text"):
+        src = dataset / part
+        (shutil.copytree if src.is_dir() else shutil.copy)(src, out / part)
+    return out
+
+
+def _append(root, media, split, line):
+    path = root / "list" / media / f"{split}.txt"
+    lines = path.read_text().splitlines() + [line]
+    path.write_text("\n".join(lines) + "\n")
+    return path, len(lines)
+
+
+def _first_entry(root, media="image"):
+    return (root / "list" / media / "train.txt").read_text().splitlines()[0].split()[0]
+
+
+def test_valid_dataset_builds_manifest(root):
+    manifest = build_manifest(root)
+    assert set(manifest["media"]) == {"image", "text"}  # audio/video have no lists: absent
+    assert list(manifest.columns) == ["id", "media", "split", "label", "class_name", "path"]
+    assert manifest["class_name"].str.match(r"\d{3}\.").all()
+
+
+@pytest.mark.parametrize("line,message", [
+    ("image/nope/missing.jpg 0", "missing file"),
+    ("{first} x", "label 'x' is not an integer"),
+    ("{first} -1", "negative"),
+    ("{first} 99", "not below the number of classes"),
+    ("/etc/passwd 0", "absolute"),
+    ("../outside.jpg 0", "escapes the dataset root"),
+])
+def test_bad_lines_name_file_and_line(root, line, message):
+    path, n = _append(root, "image", "test", line.format(first=_first_entry(root)))
+    with pytest.raises(DatasetError) as err:
+        build_manifest(root)
+    assert f"{path}:{n}:" in str(err.value) and message in str(err.value)
+
+
+def test_symlink_outside_root_is_rejected(root, tmp_path):
+    outside = tmp_path / "outside.jpg"
+    shutil.copy(root / _first_entry(root), outside)
+    os.symlink(outside, root / "image" / "link.jpg")
+    path, n = _append(root, "image", "test", "image/link.jpg 0")
+    with pytest.raises(DatasetError, match=f"{path}:{n}:.*outside the dataset root"):
+        build_manifest(root)
+
+
+def test_duplicates_and_train_test_overlap(root):
+    first = _first_entry(root)
+    path, n = _append(root, "image", "train", f"{first} 0")
+    with pytest.raises(DatasetError, match=f"{path}:{n}:.*listed twice"):
+        build_manifest(root)
+    (root / "list/image/train.txt").write_text("\n".join(path.read_text().splitlines()[:-1]) + "\n")
+    path, n = _append(root, "image", "test", f"{first} 0")
+    with pytest.raises(DatasetError, match=f"{path}:{n}:.*in both train and test"):
+        build_manifest(root)
+
+
+def test_empty_list_file(root):
+    (root / "list/text/test.txt").write_text("\n")
+    with pytest.raises(DatasetError, match="list file is empty"):
+        build_manifest(root)
+
+
+def test_all_problems_reported_at_once(root):
+    _append(root, "image", "test", "a/missing.jpg 0")
+    _append(root, "text", "test", "b/missing.txt 0")
+    with pytest.raises(DatasetError, match=r"^2 problem\(s\)"):
+        build_manifest(root)
+
+
+def test_cub_style_classes_are_shifted_to_zero(tmp_path):
+    (tmp_path / "classes.txt").write_text("1 001.Black_footed_Albatross\n2 002.Laysan_Albatross\n")
+    assert read_classes(tmp_path) == {0: "001.Black_footed_Albatross", 1: "002.Laysan_Albatross"}
+
+
+def test_media_filter(root):
+    assert set(build_manifest(root, media=("text",))["media"]) == {"text"}

@@ -1,0 +1,29 @@
+"""The same pipeline through DVC: repro, then an experiment that re-runs only what depends on it."""
+
+import json
+import re
+
+import pytest
+
+from tests.e2e.conftest import sh
+
+
+@pytest.mark.e2e
+def test_dvc_repro_and_experiment(repo_copy):
+    sh(["git", "init", "-q"], repo_copy)
+    sh(["git", "add", "-A"], repo_copy)
+    sh(["git", "commit", "-q", "-m", "tiny"], repo_copy)
+    sh(["dvc", "repro"], repo_copy)
+    base = json.loads((repo_copy / "metrics/eval.json").read_text())
+    assert len(base) == 18
+    sh(["git", "add", "-A"], repo_copy)
+    sh(["git", "commit", "-q", "-m", "baseline"], repo_copy)
+
+    out = sh(["dvc", "exp", "run", "-S", "loss.center_weight=0.01"], repo_copy)
+    ran = set(re.findall(r"Running stage '([a-z]+)'", out.stdout + out.stderr))
+    assert ran == {"train", "export", "evaluate", "report"}
+
+    show = sh(["dvc", "exp", "show", "--csv"], repo_copy).stdout
+    header, *rows = show.strip().splitlines()
+    column = header.split(",").index("loss.center_weight")
+    assert {row.split(",")[column] for row in rows} >= {"0.001", "0.01"}

@@ -1,0 +1,61 @@
+import json
+
+import pytest
+import torch
+
+from fgcross.training.checkpoint import load_checkpoint
+from fgcross.training.pipeline import load_model, train_model
+from tests.conftest import merge
+
+
+class Interrupted(Exception):
+    pass
+
+
+@pytest.fixture
+def train_params(params):
+    return merge(params, {"train": {"stage1": {"epochs": 2}, "stage2": {"epochs": 1}}})
+
+
+def _weights(folder):
+    return load_checkpoint(folder / "model.pt")["model"]
+
+
+def test_train_writes_a_loadable_model(tmp_path, train_params, media_dir, index_dir):
+    history = train_model(train_params, media_dir, index_dir, tmp_path / "m", progress=False,
+                          state_dir=tmp_path / "state")
+    assert [row["stage"] for row in history] == ["stage1", "stage1", "stage2"]
+    assert "loss_ranking" in history[-1] and "loss_ranking" not in history[0]
+    assert {"acc_image", "acc_text", "acc_audio", "acc_video", "samples_per_s"} <= set(history[0])
+    config = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert config["media"] == ["image", "text", "audio", "video"] and len(config["classes"]) == 4
+    model, _ = load_model(tmp_path / "m")
+    assert not model.training
+    assert not list((tmp_path / "state").glob("*.pt"))  # resume state removed once finished
+
+
+def test_same_params_same_weights_and_resume_is_exact(tmp_path, train_params, media_dir, index_dir):
+    train_model(train_params, media_dir, index_dir, tmp_path / "a", progress=False, state_dir=tmp_path / "sa")
+    train_model(train_params, media_dir, index_dir, tmp_path / "b", progress=False, state_dir=tmp_path / "sb")
+    a, b = _weights(tmp_path / "a"), _weights(tmp_path / "b")
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+    def stop_after_first(row):
+        if row["epoch"] == 2:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train_model(train_params, media_dir, index_dir, tmp_path / "c", progress=False, state_dir=tmp_path / "sc",
+                    on_epoch=stop_after_first)
+    assert not (tmp_path / "c" / "model.pt").exists() and list((tmp_path / "sc").glob("*.pt"))
+    history = train_model(train_params, media_dir, index_dir, tmp_path / "c", progress=False,
+                          state_dir=tmp_path / "sc")
+    assert [row["epoch"] for row in history] == [1, 2, 3]
+    c = _weights(tmp_path / "c")
+    assert all(torch.equal(a[k], c[k]) for k in a)
+
+
+def test_zero_weights_skip_the_terms(tmp_path, train_params, media_dir, index_dir):
+    params = merge(train_params, {"loss": {"center_weight": 0.0, "ranking_weight": 0.0}})
+    history = train_model(params, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s")
+    assert not any(k in row for row in history for k in ("loss_center", "loss_ranking"))

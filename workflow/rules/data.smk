@@ -1,0 +1,34 @@
+# The dataset: generate the embedded one, then validate the lists into a manifest.
+
+
+rule synthesize:
+    input:
+        code("steps/synthesize.py", "fgcross/data/synthetic"),
+    output:
+        directory("data/generated"),
+    params:
+        synthetic=config["synthetic"],
+        source=config["data"]["source"],
+    log:
+        "logs/synthesize.log",
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python -m steps.synthesize --params params.yaml --quiet --out {output} > {log} 2>&1"
+
+
+rule index:
+    input:
+        root=config["data"]["root"],
+        code=code("steps/index.py", "fgcross/data/manifest.py", "fgcross/data/layout.py",
+                  "fgcross/data/index_files.py"),
+    output:
+        directory("build/index"),
+    params:
+        data=config["data"],
+    log:
+        "logs/index.log",
+    conda:
+        "../envs/data.yaml"
+    shell:
+        "python -m steps.index --params params.yaml --quiet --out {output} > {log} 2>&1"

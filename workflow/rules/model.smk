@@ -1,0 +1,42 @@
+# Training and embedding export.
+
+
+rule train:
+    input:
+        index="build/index",
+        media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
+        code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/losses.py",
+                  "fgcross/data/batches.py"),
+    output:
+        model=directory("models"),
+        history="plots/train_history.csv",
+    params:
+        model=config["model"],
+        train=config["train"],
+        loss=config["loss"],
+        media=config["data"]["media"],
+    log:
+        "logs/train.log",
+    conda:
+        "../envs/torch.yaml"
+    shell:
+        "python -m steps.train --params params.yaml --quiet --media build/media --index {input.index} "
+        "--out {output.model} --history {output.history} > {log} 2>&1"
+
+
+rule export:
+    input:
+        model="models",
+        media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
+        code=code("steps/export.py", "fgcross/embeddings.py", "fgcross/models", "fgcross/data/batches.py"),
+    output:
+        directory("exports"),
+    params:
+        export=config["export"],
+    log:
+        "logs/export.log",
+    conda:
+        "../envs/torch.yaml"
+    shell:
+        "python -m steps.export --params params.yaml --quiet --model {input.model} --media build/media "
+        "--out {output} > {log} 2>&1"
