@@ -1,23 +1,38 @@
-"""Retrieval mAP of the published protocol, vectorised.
+"""Retrieval metrics of the published protocol, exact and vectorised.
 
 For each query the whole gallery is ranked by cosine similarity (descending; ties keep
-gallery order, a stable sort); AP is the mean, over the positions of the gallery items of
-the query's class, of the precision at that position; mAP is the mean AP over queries.
-A query with no relevant gallery item has no AP and is left out of the mean.
+gallery order); AP is the mean, over the positions of the gallery items of the query's
+class, of the precision at that position; mAP is the mean AP over queries. A query with
+no relevant gallery item has no score and is left out of every mean.
 
 Bi-modality: query media X, gallery media Y (X != Y), 12 directions for four media.
 Multi-modality (X->All): the gallery is all media stacked; the query's own item is in it
 unless `exclude_self` (it is then removed from the ranking entirely).
+
+How it is fast: each chunk of queries is compared once with the stacked gallery (the
+bi-modality blocks are column slices of it); only the ranks of the relevant items are
+needed, so each row is sorted (np.sort, far cheaper than a stable argsort) and the
+relevant items (known from the class lists) are found in it by binary search; all scores
+are then bincounts. Similarities are float32 cosines; items whose similarities are equal
+in float32 are ordered by gallery position, as a stable sort would. X->All with and
+without the query's item come from one ranking (removing an item shifts the later ranks).
+
+Also reported: precision and recall at k, mAP@R (precision at each relevant item within
+the top R, R = number of relevant items) and AP per class.
 """
 
 from __future__ import annotations
 
-from itertools import permutations
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from fgcross import MEDIA, MEDIA_LETTER
 from fgcross.embeddings import Embeddings
+
+KS: tuple[int, ...] = (1, 5, 10, 50)
+SELF_EXCLUDED = "-self"
+"""Suffix of the X->All directions whose gallery leaves out the query's own item."""
 
 
 def l2_normalize(x: np.ndarray) -> np.ndarray:
@@ -25,36 +40,223 @@ def l2_normalize(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
+@dataclass
+class QueryScores:
+    """Per-query scores of one direction (NaN where a query has no relevant item)."""
+
+    labels: np.ndarray
+    ap: np.ndarray
+    ap_at_r: np.ndarray
+    precision: dict[int, np.ndarray] = field(default_factory=dict)
+    recall: dict[int, np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, labels: np.ndarray, ks: tuple[int, ...]) -> QueryScores:
+        n = len(labels)
+        nan = lambda: np.full(n, np.nan)  # noqa: E731
+        return cls(np.asarray(labels), nan(), nan(), {k: nan() for k in ks}, {k: nan() for k in ks})
+
+
+@dataclass
+class Ranks:
+    """Ranks of the relevant items of a chunk of queries, sorted by (row, rank)."""
+
+    rows: np.ndarray  # int64 [P]: the query (row of the chunk) of each relevant item
+    ranks: np.ndarray  # int64 [P]: its 1-based rank in that query's ranking
+    count: int  # rows in the chunk
+
+    def without(self, own_rank: np.ndarray) -> Ranks:
+        """The ranks once each row's item at own_rank[row] (0: none) is removed from its ranking."""
+        own = own_rank[self.rows]
+        keep = self.ranks != own
+        rows, ranks, own = self.rows[keep], self.ranks[keep], own[keep]
+        return Ranks(rows, np.where((own > 0) & (ranks > own), ranks - 1, ranks), self.count)
+
+
+def class_members(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """label -> the (ascending) positions of its items."""
+    labels = np.asarray(labels)
+    return {int(label): np.flatnonzero(labels == label) for label in np.unique(labels)}
+
+
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def relevant_ranks(sims: np.ndarray, members: dict[int, np.ndarray], labels: np.ndarray,
+                   own: np.ndarray | None = None) -> tuple[Ranks, np.ndarray]:
+    """The rank of every relevant column of each row, and of column own[row] (0: none).
+
+    The relevant columns of row r are members[labels[r]]. The rank of column g is
+    1 + #(sim > sim_g) + #(sim == sim_g among columns before g): exactly the position a
+    stable descending sort gives it. Each row is sorted once (np.sort, far cheaper than an
+    argsort) and the relevant values are found in it by binary search.
+    """
+    q, n = sims.shape
+    cols_of = [members.get(int(label), _NONE) for label in labels]
+    counts = np.array([len(c) for c in cols_of], dtype=np.int64)
+    rows = np.repeat(np.arange(q), counts)
+    cols = np.concatenate(cols_of) if q else _NONE
+    appended = np.zeros(len(rows), dtype=bool)
+    if own is not None:  # rank each row's own item too (relevant or not): append it to its row
+        own = np.asarray(own)
+        has_own = np.flatnonzero(own >= 0)
+        rows = np.concatenate([rows, has_own])
+        cols = np.concatenate([cols, own[has_own]])
+        appended = np.concatenate([appended, np.ones(len(has_own), dtype=bool)])
+        counts = counts + (own >= 0)
+        order = np.argsort(rows, kind="stable")
+        rows, cols, appended = rows[order], cols[order], appended[order]
+    vals = sims[rows, cols]
+    ordered = np.sort(sims, axis=1)
+    right = np.empty(len(vals), dtype=np.int64)
+    ends = np.cumsum(counts)
+    for r in range(q):
+        seg = slice(ends[r] - counts[r], ends[r])
+        right[seg] = np.searchsorted(ordered[r], vals[seg], side="right")
+    ranks = n - right + 1  # 1 + number of strictly greater similarities in the row
+    # a tie: the value just below the item's place in the sorted row is the same value
+    tied = np.flatnonzero((right >= 2) & (ordered[rows, np.maximum(right - 2, 0)] == vals))
+    for t in tied:  # exact ties are rare: count the equal values earlier in the row
+        ranks[t] += np.count_nonzero(sims[rows[t], : cols[t]] == vals[t])
+    own_rank = np.zeros(q, dtype=np.int64)
+    own_rank[rows[appended]] = ranks[appended]
+    rows, ranks = rows[~appended], ranks[~appended]
+    order = np.sort(rows * (n + 1) + ranks)
+    return Ranks(order // (n + 1), order % (n + 1), q), own_rank
+
+
+def _score(scores: QueryScores, start: int, r: Ranks, ks: tuple[int, ...]) -> None:
+    """Fill rows start .. start + r.count of `scores` from the ranks (vectorised over queries)."""
+    n_rel = np.bincount(r.rows, minlength=r.count)
+    has = n_rel > 0
+    first = np.cumsum(n_rel) - n_rel
+    hit = np.arange(len(r.rows)) - first[r.rows] + 1  # 1st, 2nd, ... relevant item of its query
+    precision_at_hit = hit / r.ranks
+    part = slice(start, start + r.count)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scores.ap[part] = np.where(has, np.bincount(r.rows, precision_at_hit, r.count) / n_rel, np.nan)
+        within_r = r.ranks <= n_rel[r.rows]
+        scores.ap_at_r[part] = np.where(has, np.bincount(r.rows, precision_at_hit * within_r, r.count) / n_rel,
+                                        np.nan)
+        for k in ks:
+            found = np.bincount(r.rows, r.ranks <= k, r.count)
+            scores.precision[k][part] = np.where(has, found / k, np.nan)
+            scores.recall[k][part] = np.where(has, found / n_rel, np.nan)
+
+
+def _similarities(query: np.ndarray, gallery: np.ndarray, backend: str) -> np.ndarray:
+    if backend == "torch":
+        import torch
+
+        return (torch.from_numpy(query) @ torch.from_numpy(gallery).T).numpy()
+    if backend == "numpy":
+        return query @ gallery.T
+    raise ValueError(f"unknown eval backend {backend!r} (numpy or torch)")
+
+
+def retrieval_scores(embeddings: dict[str, Embeddings], chunk: int = 1024, ks: tuple[int, ...] = KS,
+                     backend: str = "numpy") -> dict[str, QueryScores]:
+    """Per-query scores for every bi-modality direction (`i2t` ...) and X->All, both with the
+    query's own item in the gallery (`i2all`) and without it (`i2all-self`), from one ranking."""
+    media = [m for m in MEDIA if m in embeddings]
+    feats = {m: l2_normalize(embeddings[m].features).astype(np.float32) for m in media}
+    gallery = np.concatenate([feats[m] for m in media])
+    all_members = class_members(np.concatenate([embeddings[m].labels for m in media]))
+    members = {m: class_members(embeddings[m].labels) for m in media}
+    offsets = dict(zip(media, np.cumsum([0] + [len(feats[m]) for m in media[:-1]]).tolist(), strict=True))
+    out: dict[str, QueryScores] = {}
+    for q in media:
+        labels = embeddings[q].labels
+        targets = {f"{MEDIA_LETTER[q]}2{MEDIA_LETTER[g]}": g for g in media if g != q}
+        everything = f"{MEDIA_LETTER[q]}2all"
+        for name in [*targets, everything, everything + SELF_EXCLUDED]:
+            out[name] = QueryScores.empty(labels, ks)
+        for start in range(0, len(labels), chunk):
+            stop = min(start + chunk, len(labels))
+            sims = _similarities(feats[q][start:stop], gallery, backend)
+            chunk_labels = labels[start:stop]
+            for name, g in targets.items():
+                block = sims[:, offsets[g]:offsets[g] + len(feats[g])]
+                _score(out[name], start, relevant_ranks(block, members[g], chunk_labels)[0], ks)
+            own = offsets[q] + np.arange(start, stop)  # the query's own item in the stacked gallery
+            ranks, own_rank = relevant_ranks(sims, all_members, chunk_labels, own)
+            _score(out[everything], start, ranks, ks)
+            _score(out[everything + SELF_EXCLUDED], start, ranks.without(own_rank), ks)
+    return out
+
+
+def nanmean(values: np.ndarray) -> float:
+    valid = values[~np.isnan(values)]
+    return float(valid.mean()) if valid.size else float("nan")
+
+
+mean_ap = nanmean
+
+
+def protocol_metrics(scores: dict[str, QueryScores], exclude_self: bool = False) -> dict[str, float]:
+    """The flat keys of the published protocol: 12 directions, bi_avg, 4 X->All, multi_avg.
+
+    X->All keeps the query's own item in the gallery unless `exclude_self`.
+    """
+    metrics: dict[str, float] = {}
+    bi = [k for k in scores if "all" not in k]
+    multi = [k for k in scores if k.endswith("all")]
+    for key in bi:
+        metrics[key] = nanmean(scores[key].ap)
+    if bi:
+        metrics["bi_avg"] = float(np.mean([metrics[k] for k in bi]))
+    for key in multi:
+        metrics[key] = nanmean(scores[key + SELF_EXCLUDED if exclude_self else key].ap)
+    metrics["multi_avg"] = float(np.mean([metrics[k] for k in multi]))
+    return metrics
+
+
+def extended_metrics(scores: dict[str, QueryScores]) -> dict[str, dict[str, float]]:
+    """Per direction: mAP, mAP@R, P@k and R@k."""
+    out = {}
+    for key, s in scores.items():
+        row = {"map": nanmean(s.ap), "map_at_r": nanmean(s.ap_at_r)}
+        row.update({f"p_at_{k}": nanmean(v) for k, v in s.precision.items()})
+        row.update({f"r_at_{k}": nanmean(v) for k, v in s.recall.items()})
+        out[key] = row
+    return out
+
+
+def per_class_ap(scores: dict[str, QueryScores]) -> list[dict[str, float | int | str]]:
+    """Rows of (direction, label, ap, queries): the mean AP of each class's queries."""
+    rows = []
+    for key, s in scores.items():
+        for label in np.unique(s.labels):
+            values = s.ap[s.labels == label]
+            rows.append({"direction": key, "label": int(label), "ap": nanmean(values),
+                         "queries": int(np.count_nonzero(~np.isnan(values)))})
+    return rows
+
+
+def evaluate_retrieval(embeddings: dict[str, Embeddings], exclude_self: bool = False, chunk: int = 1024,
+                       backend: str = "numpy") -> dict[str, float]:
+    """The protocol's flat metric keys for the media present (i2t ... bi_avg, i2all ... multi_avg)."""
+    return protocol_metrics(retrieval_scores(embeddings, chunk, backend=backend), exclude_self)
+
+
 def average_precisions(query: np.ndarray, gallery: np.ndarray, query_labels: np.ndarray,
                        gallery_labels: np.ndarray, self_index: np.ndarray | None = None,
                        chunk: int = 1024) -> np.ndarray:
-    """AP of every query (NaN where no gallery item is relevant), in chunks of queries.
+    """AP of every query against one gallery (NaN where nothing is relevant).
 
     self_index[q], when given, is the gallery position of query q's own item (-1: none);
     that item is excluded from q's ranking.
     """
-    q, g = l2_normalize(query), l2_normalize(gallery)
-    gallery_labels = np.asarray(gallery_labels)
-    out = np.empty(len(q), dtype=np.float64)
-    ranks = np.arange(1, len(g) + 1, dtype=np.float64)
+    q, g = l2_normalize(query).astype(np.float32), l2_normalize(gallery).astype(np.float32)
+    query_labels = np.asarray(query_labels)
+    members = class_members(np.asarray(gallery_labels))
+    scores = QueryScores.empty(query_labels, ())
     for start in range(0, len(q), chunk):
         stop = min(start + chunk, len(q))
-        sim = q[start:stop] @ g.T
-        relevant = gallery_labels[None, :] == np.asarray(query_labels)[start:stop, None]
-        if self_index is not None:
-            rows = np.arange(stop - start)
-            own = np.asarray(self_index[start:stop])
-            has = own >= 0
-            sim[rows[has], own[has]] = -np.inf  # last in the ranking ...
-            relevant[rows[has], own[has]] = False  # ... and not counted: as if absent
-        order = np.argsort(-sim, axis=1, kind="stable")
-        hits = np.take_along_axis(relevant, order, axis=1)
-        cum = np.cumsum(hits, axis=1)
-        n_rel = cum[:, -1] if len(g) else np.zeros(stop - start)
-        precision_sum = (cum / ranks * hits).sum(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out[start:stop] = np.where(n_rel > 0, precision_sum / n_rel, np.nan)
-    return out
+        own = None if self_index is None else np.asarray(self_index[start:stop])
+        ranks, own_rank = relevant_ranks(q[start:stop] @ g.T, members, query_labels[start:stop], own)
+        _score(scores, start, ranks.without(own_rank), ())
+    return scores.ap
 
 
 def average_precision_loop(query: np.ndarray, gallery: np.ndarray, query_labels: np.ndarray,
@@ -78,35 +280,3 @@ def average_precision_loop(query: np.ndarray, gallery: np.ndarray, query_labels:
                 total += found / rank
         aps.append(total / found if found else float("nan"))
     return np.array(aps)
-
-
-def mean_ap(aps: np.ndarray) -> float:
-    valid = aps[~np.isnan(aps)]
-    return float(valid.mean()) if valid.size else float("nan")
-
-
-def evaluate_retrieval(embeddings: dict[str, Embeddings], exclude_self: bool = False,
-                       chunk: int = 1024) -> dict[str, float]:
-    """The flat metric keys of the protocol for the media present (i2t ... bi_avg, i2all ... multi_avg)."""
-    media = [m for m in MEDIA if m in embeddings]
-    metrics: dict[str, float] = {}
-    for a, b in permutations(media, 2):
-        ea, eb = embeddings[a], embeddings[b]
-        metrics[f"{MEDIA_LETTER[a]}2{MEDIA_LETTER[b]}"] = mean_ap(
-            average_precisions(ea.features, eb.features, ea.labels, eb.labels, chunk=chunk))
-    bi = [metrics[f"{MEDIA_LETTER[a]}2{MEDIA_LETTER[b]}"] for a, b in permutations(media, 2)]
-    if bi:
-        metrics["bi_avg"] = float(np.mean(bi))
-    gallery = np.concatenate([embeddings[m].features for m in media])
-    gallery_labels = np.concatenate([embeddings[m].labels for m in media])
-    offset = 0
-    multi = []
-    for m in media:
-        e = embeddings[m]
-        self_index = np.arange(offset, offset + len(e.labels)) if exclude_self else None
-        key = f"{MEDIA_LETTER[m]}2all"
-        metrics[key] = mean_ap(average_precisions(e.features, gallery, e.labels, gallery_labels, self_index, chunk))
-        multi.append(metrics[key])
-        offset += len(e.labels)
-    metrics["multi_avg"] = float(np.mean(multi))
-    return metrics

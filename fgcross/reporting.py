@@ -118,3 +118,51 @@ def retrieval_examples(embeddings: dict[str, Embeddings], renderer: ItemRenderer
             blocks += [renderer.html(str(g_media[t]), str(g_ids[t]), bool(g_labels[t] == e.labels[q])) for t in top]
             parts.append(f'<div class="row">{"".join(blocks)}</div>')
     return "\n".join(parts)
+
+
+def extended_table(retrieval: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """mAP, mAP@R, P@k and R@k per direction, X->All with and without the query's item."""
+    order = [*[k for k in METRIC_ORDER if k in retrieval], *sorted(k for k in retrieval if k.endswith("-self"))]
+    table = pd.DataFrame([{"direction": k, **retrieval[k]} for k in order]).set_index("direction")
+
+    def column_order(name: str) -> tuple[int, int]:
+        kind, _, k = name.rpartition("_at_")
+        return ({"map": 0, "p": 1, "r": 2}.get(kind, 0), int(k) if k.isdigit() else 0)
+
+    return table[sorted(table.columns, key=column_order)]
+
+
+def best_and_worst_classes(per_class: pd.DataFrame, n: int = 5) -> pd.DataFrame:
+    """Classes by their mean AP over the bi-modality directions: the n best and the n worst."""
+    bi = per_class[~per_class["direction"].str.contains("all")]
+    mean = bi.groupby("class")["ap"].mean().sort_values(ascending=False)
+    picked = pd.concat([mean.head(n), mean.tail(n)]) if len(mean) > 2 * n else mean
+    return picked.rename("mean bi-modality AP").to_frame()
+
+
+def experiments_table(tracking_uri: str, experiment: str = "fgcross", max_runs: int = 50) -> pd.DataFrame:
+    """The experiment's train runs (newest first): the params that differ between them and the mAPs.
+
+    DVC experiments (`dvc exp run -S ...`) are MLflow runs too, so they compare here at a glance.
+    """
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return pd.DataFrame()
+    runs = client.search_runs([exp.experiment_id], "tags.`fgcross.stage` = 'train'", max_results=max_runs,
+                              order_by=["attributes.start_time DESC"])
+    runs = [r for r in runs if "map.bi_avg" in r.data.metrics]
+    if not runs:
+        return pd.DataFrame()
+    keys = sorted({k for r in runs for k in r.data.params})
+    differing = [k for k in keys if len({r.data.params.get(k) for r in runs}) > 1 and not k.startswith("tracking.")]
+    rows = []
+    for r in runs:
+        row = {"run": r.info.run_id[:8], "dvc exp": r.data.tags.get("fgcross.dvc_exp", ""),
+               "started": pd.Timestamp(r.info.start_time, unit="ms").strftime("%Y-%m-%d %H:%M")}
+        row.update({k: r.data.params.get(k) for k in differing})
+        row.update({"bi_avg": r.data.metrics["map.bi_avg"], "multi_avg": r.data.metrics.get("map.multi_avg")})
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("run")

@@ -1,7 +1,13 @@
-"""Compute the protocol's mAPs (12 bi-modality directions, 4 X->All) and write metrics/eval.json.
+"""Evaluate the exported embeddings with the published protocol, and more than one number.
 
-The metrics are also added to the experiment's MLflow run (the train run whose id is
-saved in models/run.json).
+Writes
+  metrics/eval.json         the protocol's 18 mAPs (12 bi-modality directions, 4 X->All, averages)
+  metrics/retrieval.json    per direction: mAP, mAP@R, precision and recall at 1/5/10/50;
+                            X->All both with (`i2all`) and without (`i2all-self`) the query's item
+  metrics/per_class_ap.csv  AP of every class in every direction
+  metrics/diagnostics.json  modality gap and intra/inter-class distances
+  plots/map_by_direction.csv, plots/per_class_ap.csv   for `dvc plots`
+and adds them to the experiment's MLflow run (its id is in models/run.json).
 """
 
 from __future__ import annotations
@@ -9,9 +15,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+
+from fgcross.diagnostics import diagnostics
 from fgcross.embeddings import available_media, load_embeddings
-from fgcross.io import write_json
-from fgcross.metrics import evaluate_retrieval
+from fgcross.io import write_json, write_text
+from fgcross.metrics import extended_metrics, per_class_ap, protocol_metrics, retrieval_scores
 from fgcross.tracking import resume_run
 from steps._common import params_of, parser, run
 
@@ -19,7 +29,9 @@ from steps._common import params_of, parser, run
 def main(argv: list[str] | None = None) -> None:
     p = parser("evaluate", __doc__)
     p.add_argument("--embeddings", default="exports", help="exports folder (holds <split>/<media>.npz)")
-    p.add_argument("--out", default="metrics/eval.json", help="metrics file to write")
+    p.add_argument("--out", default="metrics/eval.json", help="the protocol's metrics file")
+    p.add_argument("--classes", default="build/index/classes.csv", help="class names, for per-class tables")
+    p.add_argument("--plots", default="plots", help="folder for the dvc plots data")
     p.add_argument("--run", default="models/run.json", help="file holding the MLflow run id to add to")
     args = p.parse_args(argv)
     params = params_of(args)
@@ -30,15 +42,36 @@ def main(argv: list[str] | None = None) -> None:
         media = available_media(folder)
         if not media:
             raise FileNotFoundError(f"no embeddings under {folder}")
-        metrics = evaluate_retrieval({m: load_embeddings(folder, m) for m in media},
-                                     exclude_self=ev["exclude_self"], chunk=ev.get("chunk", 1024))
-        write_json(args.out, metrics)
+        embeddings = {m: load_embeddings(folder, m) for m in media}
+        scores = retrieval_scores(embeddings, chunk=ev.get("chunk", 1024), backend=ev.get("backend", "numpy"))
+        metrics = protocol_metrics(scores, exclude_self=ev["exclude_self"])
+        extended = extended_metrics(scores)
+        names = pd.read_csv(args.classes)["name"].tolist() if Path(args.classes).exists() else None
+        per_class = pd.DataFrame(per_class_ap(scores))
+        per_class.insert(2, "class", [names[i] if names else str(i) for i in per_class["label"]])
+        out = Path(args.out)
+        write_json(out, metrics)
+        write_json(out.parent / "retrieval.json", extended)
+        write_json(out.parent / "diagnostics.json", diagnostics(embeddings))
+        write_text(out.parent / "per_class_ap.csv", per_class.to_csv(index=False))
+        plots = Path(args.plots)
+        by_direction = pd.DataFrame([{"direction": k, "map": v["map"], "map_at_r": v["map_at_r"]}
+                                     for k, v in extended.items()])
+        write_text(plots / "map_by_direction.csv", by_direction.to_csv(index=False))
+        kind = np.where(per_class["direction"].str.contains("all"), "multi", "bi")
+        summary = per_class[~per_class["direction"].str.endswith("-self")].assign(kind=kind[
+            ~per_class["direction"].str.endswith("-self").to_numpy()])
+        summary = summary.pivot_table(index="class", columns="kind", values="ap", aggfunc="mean").reset_index()
+        write_text(plots / "per_class_ap.csv", summary.rename(columns={"bi": "bi_ap", "multi": "multi_ap"})
+                   .to_csv(index=False))
         print(json.dumps(metrics, indent=1, sort_keys=True))
         run_file = Path(args.run)
         run_id = json.loads(run_file.read_text())["run_id"] if run_file.exists() else None
         with resume_run(run_id, params) as tracker:
             tracker.log_metrics({f"map.{k}": v for k, v in metrics.items()})
-            tracker.log_artifact(args.out, "metrics")
+            tracker.log_metrics({f"{key}.{k}": v for key, row in extended.items() for k, v in row.items()})
+            for name in ("eval.json", "retrieval.json", "diagnostics.json", "per_class_ap.csv"):
+                tracker.log_artifact(out.parent / name, "metrics")
 
     run("evaluate", body)
 

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from fgcross.notebooks import execute_and_render
-from fgcross.tracking import resume_run
+from fgcross.tracking import project_root, resume_run, tracking_uri
 from steps._common import params_of, parser, run
 
 
@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> None:
             "metrics_path": args.metrics, "history_path": args.history, "exports_dir": args.exports,
             "media_dir": args.media, "index_dir": args.index, "model_dir": args.model,
             "split": params["eval"]["split"], "examples": rp.get("examples", 3), "top_k": rp.get("top_k", 5),
+            "tracking_uri": tracking_uri(params["tracking"], project_root()) if params["tracking"].get("enabled", True)
+            else "",
+            "experiment": params["tracking"].get("experiment", "fgcross"),
         }
         html = execute_and_render(Path(args.templates) / "index.ipynb", Path(args.executed) / "index.ipynb",
                                   Path(args.out) / "index.html", parameters, progress=not args.quiet)

@@ -2,7 +2,15 @@ import numpy as np
 import pytest
 
 from fgcross.embeddings import Embeddings
-from fgcross.metrics import average_precision_loop, average_precisions, evaluate_retrieval, mean_ap
+from fgcross.metrics import (
+    average_precision_loop,
+    average_precisions,
+    evaluate_retrieval,
+    extended_metrics,
+    mean_ap,
+    per_class_ap,
+    retrieval_scores,
+)
 
 
 def test_hand_computed_ap():
@@ -70,3 +78,47 @@ def test_exclude_self_removes_the_query_item():
     own = np.arange(len(e.labels))
     expected = np.nanmean(average_precision_loop(e.features, gallery, e.labels, labels, own))
     assert without["i2all"] == pytest.approx(expected, abs=1e-9)
+
+
+def _hand_case():
+    query = np.array([[1.0, 0.0]])
+    gallery = np.array([[1.0, 0.1], [0.0, 1.0], [1.0, 0.0], [-1.0, 0.0]])
+    return {"image": Embeddings("image", query, np.array([1]), np.array(["q"])),
+            "text": Embeddings("text", gallery, np.array([1, 0, 1, 1]), np.array(["a", "b", "c", "d"]))}
+
+
+def test_precision_recall_and_map_at_r_hand_computed():
+    scores = retrieval_scores(_hand_case(), ks=(1, 2, 5))["i2t"]
+    # relevant items rank 1, 2 and 4 (R = 3)
+    assert scores.ap[0] == pytest.approx((1 + 1 + 0.75) / 3)
+    assert scores.ap_at_r[0] == pytest.approx(2 / 3)  # only ranks 1 and 2 lie within the top R = 3
+    assert scores.precision[1][0] == 1.0 and scores.recall[1][0] == pytest.approx(1 / 3)
+    assert scores.precision[2][0] == 1.0 and scores.recall[2][0] == pytest.approx(2 / 3)
+    assert scores.precision[5][0] == pytest.approx(3 / 5) and scores.recall[5][0] == 1.0
+
+
+@pytest.mark.parametrize("backend", ["numpy", "torch"])
+def test_backends_and_chunks_give_the_same_numbers(backend):
+    rng = np.random.default_rng(4)
+    emb = _embeddings(["image", "text", "audio"], rng, n=30, classes=4, noise=2.0)
+    reference = evaluate_retrieval(emb, chunk=1024)
+    assert evaluate_retrieval(emb, chunk=7, backend=backend) == pytest.approx(reference, abs=1e-12)
+
+
+def test_protocol_directions_equal_the_loop_definition():
+    rng = np.random.default_rng(5)
+    emb = _embeddings(["image", "text", "video"], rng, n=25, classes=4, noise=2.0)
+    metrics = evaluate_retrieval(emb)
+    for q, g, key in [("image", "text", "i2t"), ("video", "image", "v2i"), ("text", "video", "t2v")]:
+        expected = np.nanmean(average_precision_loop(emb[q].features, emb[g].features, emb[q].labels,
+                                                     emb[g].labels))
+        assert metrics[key] == pytest.approx(expected, abs=1e-9)
+
+
+def test_per_class_ap_averages_to_map_for_balanced_classes():
+    rng = np.random.default_rng(6)
+    emb = _embeddings(["image", "text"], rng, n=12, classes=3, noise=2.0)
+    scores = retrieval_scores(emb)
+    rows = [r for r in per_class_ap(scores) if r["direction"] == "i2t"]
+    assert [r["label"] for r in rows] == [0, 1, 2] and all(r["queries"] == 4 for r in rows)
+    assert np.mean([r["ap"] for r in rows]) == pytest.approx(extended_metrics(scores)["i2t"]["map"])

@@ -3,7 +3,15 @@ import numpy as np
 from fgcross.data.index_files import read_index
 from fgcross.embeddings import Embeddings
 from fgcross.published import FGCROSSNET
-from fgcross.reporting import ItemRenderer, comparison_table, map_matrix, retrieval_examples
+from fgcross.reporting import (
+    ItemRenderer,
+    best_and_worst_classes,
+    comparison_table,
+    experiments_table,
+    extended_table,
+    map_matrix,
+    retrieval_examples,
+)
 
 
 def test_published_numbers_average_to_the_paper():
@@ -46,3 +54,33 @@ def test_retrieval_examples_mark_right_and_wrong(index_dir, media_dir):
     html = retrieval_examples(emb, renderer, per_media=1, top_k=3)
     assert html.count('class="item query"') == 2
     assert html.count('class="item ok"') == 6  # perfect embeddings: every shown answer is right
+
+
+def test_experiments_table_shows_differing_params(tmp_path, monkeypatch):
+    from fgcross.tracking import resume_run, stage_run
+    from tests.conftest import merge, tiny_params
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DVC_ROOT", raising=False)
+    for weight, score in ((0.001, 0.4), (0.01, 0.5)):
+        params = merge(tiny_params(), {"loss": {"center_weight": weight}})
+        with stage_run("train", params, log_all_params=True) as tracker:
+            run_id = tracker.run_id
+        with resume_run(run_id, params) as tracker:
+            tracker.log_metrics({"map.bi_avg": score, "map.multi_avg": score + 0.1})
+    table = experiments_table(f"sqlite:///{tmp_path}/mlflow.db")
+    assert list(table.columns) == ["dvc exp", "started", "loss.center_weight", "bi_avg", "multi_avg"]
+    assert sorted(table["loss.center_weight"]) == ["0.001", "0.01"] and sorted(table["bi_avg"]) == [0.4, 0.5]
+    assert experiments_table(f"sqlite:///{tmp_path}/mlflow.db", "other").empty
+
+
+def test_extended_table_and_best_worst():
+    import pandas as pd
+
+    retrieval = {"i2t": {"map": 0.5, "p_at_1": 1.0}, "i2all": {"map": 0.6, "p_at_1": 1.0},
+                 "i2all-self": {"map": 0.4, "p_at_1": 0.5}}
+    assert list(extended_table(retrieval).index) == ["i2t", "i2all", "i2all-self"]
+    per_class = pd.DataFrame({"direction": ["i2t"] * 3 + ["i2all"] * 3, "class": ["a", "b", "c"] * 2,
+                              "ap": [0.9, 0.1, 0.5, 0.0, 0.0, 0.0]})
+    assert list(best_and_worst_classes(per_class, n=1).index) == ["a", "b"]  # best, then worst
+    assert list(best_and_worst_classes(per_class, n=2).index) == ["a", "c", "b"]  # few classes: all, sorted

@@ -4,9 +4,15 @@
 rule evaluate:
     input:
         embeddings="exports",
-        code=code("steps/evaluate.py", "fgcross/metrics.py"),
+        index="build/index",
+        code=code("steps/evaluate.py", "fgcross/metrics.py", "fgcross/diagnostics.py"),
     output:
-        "metrics/eval.json",
+        metrics="metrics/eval.json",
+        retrieval="metrics/retrieval.json",
+        diagnostics="metrics/diagnostics.json",
+        per_class="metrics/per_class_ap.csv",
+        by_direction="plots/map_by_direction.csv",
+        per_class_plot="plots/per_class_ap.csv",
     params:
         eval=config["eval"],
     log:
@@ -14,13 +20,16 @@ rule evaluate:
     conda:
         "../envs/torch.yaml"
     shell:
-        "python -m steps.evaluate --params params.yaml --quiet --embeddings {input.embeddings} --out {output} "
-        "> {log} 2>&1"
+        "python -m steps.evaluate --params params.yaml --quiet --embeddings {input.embeddings} "
+        "--out {output.metrics} --classes {input.index}/classes.csv --plots plots > {log} 2>&1"
 
 
 rule report:
     input:
         metrics="metrics/eval.json",
+        retrieval="metrics/retrieval.json",
+        diagnostics="metrics/diagnostics.json",
+        per_class="metrics/per_class_ap.csv",
         history="plots/train_history.csv",
         embeddings="exports",
         model="models",
