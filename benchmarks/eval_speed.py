@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scale", type=float, default=1.0, help="fraction of the PKU test size")
     p.add_argument("--sample", type=int, default=3, help="queries per direction timed with the loop")
-    p.add_argument("--backend", default="numpy", choices=["numpy", "torch"])
+    p.add_argument("--backend", default="numpy", choices=["numpy", "torch", "faiss"])
     args = p.parse_args(argv)
     emb = fake_embeddings(args.scale)
     items = sum(len(e.labels) for e in emb.values())

@@ -97,7 +97,7 @@ def test_precision_recall_and_map_at_r_hand_computed():
     assert scores.precision[5][0] == pytest.approx(3 / 5) and scores.recall[5][0] == 1.0
 
 
-@pytest.mark.parametrize("backend", ["numpy", "torch"])
+@pytest.mark.parametrize("backend", ["numpy", "torch", "faiss"])
 def test_backends_and_chunks_give_the_same_numbers(backend):
     rng = np.random.default_rng(4)
     emb = _embeddings(["image", "text", "audio"], rng, n=30, classes=4, noise=2.0)
@@ -122,3 +122,8 @@ def test_per_class_ap_averages_to_map_for_balanced_classes():
     rows = [r for r in per_class_ap(scores) if r["direction"] == "i2t"]
     assert [r["label"] for r in rows] == [0, 1, 2] and all(r["queries"] == 4 for r in rows)
     assert np.mean([r["ap"] for r in rows]) == pytest.approx(extended_metrics(scores)["i2t"]["map"])
+
+
+def test_unknown_backend_is_rejected():
+    with pytest.raises(ValueError, match="unknown eval backend"):
+        evaluate_retrieval(_embeddings(["image", "text"], np.random.default_rng(0)), backend="gpu")
