@@ -1,16 +1,19 @@
-"""Validate the dataset's list files and write the manifest (build/index/).
+"""Validate the dataset's list files and media, and write the manifest (build/index/).
 
 Every list line is checked: the file exists, stays inside the root, has an integer label
-below the number of classes, and is listed once. All problems are reported together as
-`<list file>:<line>: <problem>`, and the step exits non-zero.
+below the number of classes, is listed once, and its content is readable (a cheap probe:
+headers, a JPEG's end marker, a video's first frame, UTF-8 text). All problems are
+reported together as `<list file>:<line>: <problem>` and the step exits non-zero; with
+data.on_error: skip the bad items are left out and listed in build/index/problems.csv.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fgcross.data.index_files import write_index
-from fgcross.data.manifest import build_manifest, read_classes
+from fgcross.data.manifest import index_dataset, problems_frame, read_classes
 from fgcross.tracking import stage_run
 from steps._common import params_of, parser, run
 
@@ -26,15 +29,22 @@ def main(argv: list[str] | None = None) -> None:
     def body() -> None:
         data = params["data"]
         root = Path(args.root or data["root"])
-        manifest = build_manifest(root, args.lists or data.get("lists"), tuple(data["media"]))
+        result = index_dataset(root, args.lists or data.get("lists"), tuple(data["media"]),
+                               on_error=data.get("on_error", "fail"))
+        manifest = result.manifest
+        log = logging.getLogger("index")
+        for problem in result.problems:
+            log.warning("%s%s", "skipped: " if problem.severity == "error" else "", problem)
         classes = read_classes(root)
         n = len(classes) if classes else int(manifest["label"].max()) + 1
         names = manifest.drop_duplicates("label").set_index("label")["class_name"].to_dict()
         class_names = [classes[i] if classes else names.get(i, str(i)) for i in range(n)]
-        write_index(args.out, root, manifest, class_names)
+        write_index(args.out, root, manifest, class_names, problems_frame(result.problems))
         with stage_run("index", params) as tracker:
             counts = manifest.groupby(["media", "split"]).size()
             tracker.log_metrics({f"items.{m}.{s}": int(c) for (m, s), c in counts.items()})
+            tracker.log_metrics({"skipped": sum(p.severity == "error" for p in result.problems),
+                                 "warnings": sum(p.severity == "warning" for p in result.problems)})
             tracker.set_tags({"fgcross.media": ",".join(sorted(set(manifest["media"])))})
 
     run("index", body)

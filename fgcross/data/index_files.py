@@ -2,7 +2,8 @@
 
     manifest.csv   one row per item: id, media, split, label, class_name, path (relative to root)
     classes.csv    label, name
-    summary.json   absolute root, media present, item counts
+    summary.json   absolute root, media present, item counts, problems found
+    problems.csv   file, line, severity, path, message: skipped items and warnings
 """
 
 from __future__ import annotations
@@ -34,9 +35,13 @@ class Index:
         return rows.reset_index(drop=True)
 
 
-def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: list[str]) -> None:
+def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: list[str],
+                problems: pd.DataFrame | None = None) -> None:
+    problems = problems if problems is not None else pd.DataFrame(
+        columns=["file", "line", "severity", "path", "message"])
     with atomic_dir(out) as tmp:
         manifest.to_csv(tmp / "manifest.csv", index=False)
+        problems.to_csv(tmp / "problems.csv", index=False)
         pd.DataFrame({"label": range(len(classes)), "name": classes}).to_csv(tmp / "classes.csv", index=False)
         counts = manifest.groupby(["media", "split"]).size()
         write_json(tmp / "summary.json", {
@@ -45,6 +50,8 @@ def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: li
             "absent": [m for m in MEDIA if m not in set(manifest["media"])],
             "classes": len(classes),
             "counts": {f"{m}/{s}": int(n) for (m, s), n in counts.items()},
+            "skipped": int((problems["severity"] == "error").sum()),
+            "warnings": int((problems["severity"] == "warning").sum()),
         })
 
 
@@ -54,3 +61,8 @@ def read_index(path: str | Path) -> Index:
     manifest = pd.read_csv(path / "manifest.csv", dtype={"id": str, "path": str, "class_name": str})
     classes = pd.read_csv(path / "classes.csv", dtype={"name": str})["name"].tolist()
     return Index(root=Path(summary["root"]), manifest=manifest, classes=classes)
+
+
+def read_problems(path: str | Path) -> pd.DataFrame:
+    file = Path(path) / "problems.csv"
+    return pd.read_csv(file) if file.exists() else pd.DataFrame(columns=["file", "line", "severity", "path", "message"])

@@ -9,6 +9,7 @@ symbolic links that lead outside are rejected).
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pandas as pd
 
 from fgcross import MEDIA
 from fgcross.data.layout import EXTENSIONS, SPLITS, list_file, lists_dir
+from fgcross.data.probe import probe
 
 MANIFEST_COLUMNS = ["id", "media", "split", "label", "class_name", "path"]
 
@@ -29,6 +31,8 @@ class Problem:
     file: str
     line: int  # 0 when the problem concerns the whole file
     message: str
+    severity: str = "error"  # error | warning
+    path: str = ""  # the listed item, when the problem is about one
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
@@ -113,11 +117,51 @@ def read_list(path: Path, root: Path, media: str, split: str, num_classes: int |
     return rows
 
 
-def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str, ...] = MEDIA) -> pd.DataFrame:
-    """Validate the lists of every requested media and return the manifest.
+@dataclass
+class IndexResult:
+    manifest: pd.DataFrame
+    problems: list[Problem]  # skipped items (on_error="skip") and warnings
 
-    Raises DatasetError listing every problem. A media with no list files is absent.
+
+def _probe_rows(rows: list[dict], root: Path, problems: list[Problem], workers: int) -> list[dict]:
+    """Keep the rows whose file passes its content probe; the others become problems."""
+    def check(row: dict) -> str | None:
+        return probe(root / row["path"], row["media"])
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        verdicts = list(pool.map(check, rows))
+    kept = []
+    for row, verdict in zip(rows, verdicts, strict=True):
+        if verdict is None:
+            kept.append(row)
+        else:
+            file, line = row["_where"].rsplit(":", 1)
+            problems.append(Problem(file, int(line), f"{row['path']}: {verdict}", path=row["path"]))
+    return kept
+
+
+def _coverage_warnings(frame: pd.DataFrame, classes: int, lists: Path) -> list[Problem]:
+    """A class with no training item in some media: legal, but worth knowing."""
+    out = []
+    train = frame[frame["split"] == "train"]
+    for m in sorted(set(frame["media"])):
+        missing = sorted(set(range(classes)) - set(train.loc[train["media"] == m, "label"]))
+        if missing:
+            shown = ", ".join(map(str, missing[:10])) + (" ..." if len(missing) > 10 else "")
+            out.append(Problem(str(list_file(lists, m, "train")), 0,
+                               f"{len(missing)} class(es) have no training item in {m}: {shown}", "warning"))
+    return out
+
+
+def index_dataset(root: str | Path, lists: str | None = None, media: tuple[str, ...] = MEDIA,
+                  on_error: str = "fail", check_content: bool = True, workers: int = 4) -> IndexResult:
+    """Validate the lists (and, with check_content, every file's content) of the requested media.
+
+    on_error="fail" raises DatasetError listing every problem; "skip" leaves the bad
+    items out and returns them as problems. A media with no list files is absent.
     """
+    if on_error not in ("fail", "skip"):
+        raise ValueError(f"on_error must be fail or skip, got {on_error!r}")
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"dataset root {root} is not a folder")
@@ -132,7 +176,8 @@ def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str,
             continue
         for split, f in files.items():
             if not f.exists():
-                problems.append(Problem(str(f), 0, f"missing list file ({m} has {'train' if split == 'test' else 'test'})"))
+                other = "train" if split == "test" else "test"
+                problems.append(Problem(str(f), 0, f"missing list file ({m} has a {other} list)"))
                 continue
             for row in read_list(f, root, m, split, len(classes) if classes else None, problems):
                 key = (m, row["path"])
@@ -144,15 +189,30 @@ def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str,
                     continue
                 where_seen[key] = row["_where"]
                 rows.append(row)
-    if problems:
+    if check_content:
+        rows = _probe_rows(rows, root, problems, workers)
+    if problems and on_error == "fail":
         shown = "\n".join(f"  {p}" for p in problems[:50])
         more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
         raise DatasetError(f"{len(problems)} problem(s) in the dataset lists:\n{shown}{more}")
     if not rows:
-        raise DatasetError(f"no list files found under {ldir} for media {list(media)}")
+        raise DatasetError(f"no usable items found under {ldir} for media {list(media)}"
+                           + (f" ({len(problems)} skipped)" if problems else ""))
     frame = pd.DataFrame(rows).drop(columns="_where")
     frame["class_name"] = frame["label"].map(_class_names(frame, classes))
-    return frame[MANIFEST_COLUMNS].sort_values(["media", "split", "label", "id"], kind="stable").reset_index(drop=True)
+    frame = frame[MANIFEST_COLUMNS].sort_values(["media", "split", "label", "id"], kind="stable")
+    n_classes = len(classes) if classes else int(frame["label"].max()) + 1
+    return IndexResult(frame.reset_index(drop=True), problems + _coverage_warnings(frame, n_classes, ldir))
+
+
+def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str, ...] = MEDIA,
+                   check_content: bool = True) -> pd.DataFrame:
+    """The manifest of a valid dataset; raises DatasetError listing every problem."""
+    return index_dataset(root, lists, media, "fail", check_content).manifest
+
+
+def problems_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame([p.__dict__ for p in problems], columns=["file", "line", "severity", "path", "message"])
 
 
 def _class_names(frame: pd.DataFrame, classes: dict[int, str] | None) -> dict[int, str]:

@@ -8,6 +8,7 @@ of frame images (the official release's form) is read the same way.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import cv2
@@ -15,6 +16,13 @@ import numpy as np
 
 from fgcross.data.layout import IMAGE_EXTENSIONS
 from fgcross.media.images import read_rgb, resize_square
+
+log = logging.getLogger(__name__)
+
+
+def _warn_short(path: Path, total: int, n: int) -> None:
+    if total < n:
+        log.warning("%s: %d frame(s), fewer than the %d requested; frames repeat", path, total, n)
 
 
 def uniform_indices(total: int, n: int) -> np.ndarray:
@@ -26,6 +34,7 @@ def uniform_indices(total: int, n: int) -> np.ndarray:
 
 def _frames_from_folder(folder: Path, n: int) -> list[np.ndarray]:
     files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    _warn_short(folder, len(files), n)
     return [read_rgb(files[i]) for i in uniform_indices(len(files), n)]
 
 
@@ -35,6 +44,7 @@ def _frames_from_file(path: Path, n: int) -> list[np.ndarray]:
         raise ValueError(f"{path}: OpenCV cannot open this video")
     try:
         total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        _warn_short(path, total, n)
         frames: list[np.ndarray] = []
         if total > 0:
             for i in uniform_indices(total, n):

@@ -96,3 +96,11 @@ def test_images_resize_then_centre_crop(tmp_path):
     assert out.shape == (20, 20, 3) and out[:, 10].min() == 255 and out[:, 0].max() == 0
     cv2.imwrite(str(tmp_path / "x.png"), img)
     assert load_image(tmp_path / "x.png", 20).shape == (20, 20, 3)
+
+
+def test_short_videos_warn(tmp_path, caplog):
+    path = tmp_path / "short.mp4"
+    _write_video(path, [10, 20])
+    with caplog.at_level("WARNING"):
+        assert sample_frames(path, 4, 16).shape == (4, 16, 16, 3)
+    assert "fewer than the 4 requested" in caplog.text
