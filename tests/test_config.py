@@ -49,3 +49,15 @@ def test_every_schema_key_is_in_params_yaml():
     for section, spec in schema["properties"].items():
         missing = set(spec.get("properties", {})) - set(params[section])
         assert not missing, f"{section}: {missing} in the schema but not in params.yaml"
+
+
+def test_paper_preset_is_complete_and_valid():
+    preset = load_params(REPO / "presets/pku_fgcrossnet.yaml")
+    params = load_params(REPO / "params.yaml")
+    assert set(preset) == set(params)
+    for section in params:
+        assert set(preset[section]) == set(params[section]), section
+    assert preset["model"] | {"text_embed_dim": 16} == {"backbone": "resnet50", "pretrained": "imagenet",
+                                                        "input_size": 448, "text_embed_dim": 16}
+    assert preset["data"]["source"] == "layout" and preset["frames"]["per_video"] == 25
+    assert preset["text"]["length"] == 448 and preset["train"]["optimizer"] == "sgd"

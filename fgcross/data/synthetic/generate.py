@@ -60,8 +60,14 @@ def _file_name(cfg: SyntheticConfig, media: str, split: str, label: int, index: 
     return f"{media}_{hashlib.sha1(key).hexdigest()[:12]}{EXTENSION[media]}"
 
 
+def _item_noise(cfg: SyntheticConfig, rng: np.random.Generator) -> float:
+    """Clutter and grain vary per item, independently of the class: compressed file sizes
+    then vary mostly with them, not with the bird (no file-size shortcut to the class)."""
+    return float(min(1.0, cfg.noise * rng.uniform(0.3, 1.7)))
+
+
 def write_image(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
-    canvas = background(cfg.image_size, rng, cfg.noise)
+    canvas = background(cfg.image_size, rng, _item_noise(cfg, rng))
     img = draw_bird(canvas, sp.traits, random_pose(cfg.image_size, rng, cfg.variation))
     if not cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 92]):
         raise OSError(f"could not write {path}")
@@ -70,7 +76,7 @@ def write_image(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Ge
 def write_video(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
     size = cfg.image_size
     frames = max(1, int(round(cfg.video_seconds * cfg.video_fps)))
-    canvas = background(size + 16, rng, cfg.noise)
+    canvas = background(size + 16, rng, _item_noise(cfg, rng))
     poses = flap_sequence(random_pose(size, rng, cfg.variation), frames, rng, cfg.noise)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), cfg.video_fps, (size, size))
     if not writer.isOpened():
@@ -82,6 +88,26 @@ def write_video(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Ge
             writer.write(frame)
     finally:
         writer.release()
+    pad_mp4(path, padded_video_size(cfg))
+
+
+def pad_mp4(path: Path, size: int) -> None:
+    """Append an MP4 `free` box (ignored by every reader) so that the file is `size` bytes.
+
+    Compressed video size follows the content (the bird's colours and motion), which would
+    let a classifier guess the class from the file size alone; padded, it cannot.
+    """
+    extra = size - path.stat().st_size
+    if extra < 8:
+        raise ValueError(f"{path}: {path.stat().st_size} bytes, more than the padded size {size}")
+    with open(path, "ab") as handle:
+        handle.write(extra.to_bytes(4, "big") + b"free" + bytes(extra - 8))
+
+
+def padded_video_size(cfg: SyntheticConfig) -> int:
+    """A size above any encoded clip's: an eighth of the raw frames, plus a margin."""
+    frames = max(1, int(round(cfg.video_seconds * cfg.video_fps)))
+    return frames * cfg.image_size * cfg.image_size * 3 // 8 + 4096
 
 
 def write_audio(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
