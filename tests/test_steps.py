@@ -43,3 +43,11 @@ def test_bad_params_exit_non_zero(tmp_path):
     write_tiny_params(params, {"loss": {"margin3": 1}})
     out = _run(["steps.evaluate", "--params", str(params)])
     assert out.returncode == 2 and "margin3" in out.stderr
+
+
+def test_synthesize_with_a_real_dataset_writes_only_a_note(tmp_path):
+    params = tmp_path / "params.yaml"
+    write_tiny_params(params, {"data": {"source": "layout", "root": str(tmp_path)}, "tracking": {"enabled": False}})
+    out = _run(["steps.synthesize", "--params", str(params), "--out", str(tmp_path / "gen")])
+    assert out.returncode == 0
+    assert [p.name for p in (tmp_path / "gen").iterdir()] == ["NOT_GENERATED.txt"]

@@ -55,3 +55,15 @@ def test_model_input_is_normalised_float():
     x = to_model_input("image", torch.full((2, 8, 8, 3), 124, dtype=torch.uint8), torch.device("cpu"))
     assert x.shape == (2, 3, 8, 8) and x.dtype == torch.float32 and abs(float(x[0, 0].mean())) < 0.1
     assert to_model_input("text", torch.zeros(2, 5, dtype=torch.uint8), torch.device("cpu")).dtype == torch.long
+
+
+def test_an_absent_media_gets_a_folder_that_says_so(tmp_path, index_dir):
+    from fgcross.data.index_files import read_index
+    from fgcross.data.prepared import is_present, prepare_media
+
+    index = read_index(index_dir)
+    index = type(index)(index.root, index.manifest[index.manifest["media"] != "audio"], index.classes)
+    prepare_media(index, "audio", tmp_path / "audio", lambda f: None, {}, progress=False)
+    assert not is_present(tmp_path / "audio")
+    with pytest.raises(FileNotFoundError, match="absent"):
+        load_split(tmp_path / "audio", "train")

@@ -89,3 +89,18 @@ def test_cub_style_classes_are_shifted_to_zero(tmp_path):
 
 def test_media_filter(root):
     assert set(build_manifest(root, media=("text",))["media"]) == {"text"}
+
+
+def test_lists_kept_outside_the_root(root, tmp_path):
+    elsewhere = tmp_path / "official_lists"
+    shutil.move(str(root / "list"), elsewhere)
+    with pytest.raises(DatasetError, match="no usable items"):
+        build_manifest(root)
+    assert set(build_manifest(root, lists=str(elsewhere))["media"]) == {"image", "text"}
+
+
+def test_without_classes_txt_names_come_from_folders(root):
+    (root / "classes.txt").unlink()
+    manifest = build_manifest(root)
+    first = manifest.iloc[0]
+    assert first["class_name"] == first["path"].split("/")[1]
