@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import json
 import logging
 import os
 import subprocess
@@ -186,6 +187,12 @@ def stage_run(stage: str, params: dict[str, Any], log_all_params: bool = False) 
         tracker.end("FAILED")
         raise
     tracker.end("FINISHED")
+
+
+def saved_run_id(path: str | Path) -> str | None:
+    """The experiment's run id that the train stage saved (models/run.json), if any."""
+    path = Path(path)
+    return json.loads(path.read_text(encoding="utf-8")).get("run_id") if path.exists() else None
 
 
 @contextlib.contextmanager

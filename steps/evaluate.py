@@ -22,7 +22,7 @@ from fgcross.diagnostics import diagnostics
 from fgcross.embeddings import available_media, load_embeddings
 from fgcross.io import write_json, write_text
 from fgcross.metrics import extended_metrics, per_class_ap, protocol_metrics, retrieval_scores
-from fgcross.tracking import resume_run
+from fgcross.tracking import resume_run, saved_run_id
 from steps._common import params_of, parser, run
 
 
@@ -65,9 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         write_text(plots / "per_class_ap.csv", summary.rename(columns={"bi": "bi_ap", "multi": "multi_ap"})
                    .to_csv(index=False))
         print(json.dumps(metrics, indent=1, sort_keys=True))
-        run_file = Path(args.run)
-        run_id = json.loads(run_file.read_text())["run_id"] if run_file.exists() else None
-        with resume_run(run_id, params) as tracker:
+        with resume_run(saved_run_id(args.run), params) as tracker:
             tracker.log_metrics({f"map.{k}": v for k, v in metrics.items()})
             tracker.log_metrics({f"{key}.{k}": v for key, row in extended.items() for k, v in row.items()})
             for name in ("eval.json", "retrieval.json", "diagnostics.json", "per_class_ap.csv"):

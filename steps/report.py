@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from fgcross.notebooks import execute_and_render
-from fgcross.tracking import project_root, resume_run, tracking_uri
+from fgcross.tracking import project_root, resume_run, saved_run_id, tracking_uri
 from steps._common import params_of, parser, run
 
 
@@ -36,9 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         }
         html = execute_and_render(Path(args.templates) / "index.ipynb", Path(args.executed) / "index.ipynb",
                                   Path(args.out) / "index.html", parameters, progress=not args.quiet)
-        run_file = Path(args.model) / "run.json"
-        run_id = json.loads(run_file.read_text())["run_id"] if run_file.exists() else None
-        with resume_run(run_id, params) as tracker:
+        with resume_run(saved_run_id(Path(args.model) / "run.json"), params) as tracker:
             tracker.log_artifact(html, "report")
 
     run("report", body)
