@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 PHRASES: dict[str, tuple[str, ...]] = {
+    "shape": ("A {v} build.", "Its figure is {v}.", "{V} in shape."),
     "body": ("Its body is {v}.", "The plumage is mostly {v}.", "A {v} bird overall.", "Body feathers {v}."),
     "wing": ("It has {v} wings.", "The wings are {v}.", "{V} wing feathers.", "Wings of {v}."),
     "crown": ("The crown is {v}.", "It wears a {v} cap.", "A {v} crown on the head.", "Top of the head {v}."),

@@ -16,6 +16,7 @@ import numpy as np
 from fgcross.data.synthetic.traits import COLORS
 
 AA = cv2.LINE_AA
+BODY_AXES = {"round": (0.33, 0.23), "slim": (0.4, 0.15), "stocky": (0.36, 0.2)}  # half length, half height
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,7 @@ def draw_bird(canvas: np.ndarray, traits: dict[str, str], pose: Pose) -> np.ndar
         cv2.line(img, f.pt(x, 0.15), f.pt(x - 0.02, 0.33), legs, f.length(0.02), AA)
     _tail(img, f, traits["tail"], wing)
     mask_img = np.zeros(img.shape[:2], np.uint8)
-    axes = (f.length(0.36), f.length(0.2))
+    axes = tuple(f.length(v) for v in BODY_AXES[traits["shape"]])
     cv2.ellipse(img, f.pt(0.0, 0.0), axes, f.angle(0), 0, 360, body, -1, AA)
     cv2.ellipse(mask_img, f.pt(0.0, 0.0), axes, f.angle(0), 0, 360, 255, -1)
     lower = np.zeros_like(mask_img)

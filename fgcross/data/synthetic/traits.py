@@ -28,6 +28,7 @@ COLORS: dict[str, tuple[int, int, int]] = {
 }
 
 VISUAL_TRAITS: dict[str, tuple[str, ...]] = {
+    "shape": ("round", "slim", "stocky"),
     "body": tuple(COLORS),
     "wing": tuple(COLORS),
     "crown": tuple(COLORS),
