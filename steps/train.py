@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
             write_text(args.history, history_frame(history).to_csv(index=False))
             write_json(Path(args.out) / "run.json", {"run_id": tracker.run_id})
             tracker.log_artifact(Path(args.out) / "config.json", "model")
+            tracker.log_artifact(Path(args.out) / "model.pt", "model")
             tracker.log_artifact(args.history, "plots")
 
     run("train", body)

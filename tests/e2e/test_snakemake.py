@@ -28,6 +28,9 @@ def test_snakemake_pipeline(repo_copy):
     run = client.get_run(run_id)
     assert run.data.metrics["map.bi_avg"] == pytest.approx(metrics["bi_avg"])
     assert run.data.params["loss.center_weight"] == "0.001"
+    artifacts = {a.path for a in client.list_artifacts(run_id, "model")}
+    assert artifacts == {"model/model.pt", "model/config.json"}
+    assert any(a.path == "report/index.html" for a in client.list_artifacts(run_id, "report"))
     exp = client.get_experiment_by_name("fgcross")
     stages = {r.data.tags["fgcross.stage"] for r in client.search_runs([exp.experiment_id])}
     assert stages == {"synthesize", "index", "frames", "spectrograms", "text", "images", "train"}
