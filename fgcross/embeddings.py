@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fgcross import MEDIA
 from fgcross.data.batches import eval_batches, to_model_input
 from fgcross.data.prepared import PreparedSplit
 from fgcross.io import save_npz
@@ -60,6 +61,4 @@ def load_embeddings(folder: str | Path, media: str) -> Embeddings:
 
 
 def available_media(folder: str | Path) -> list[str]:
-    from fgcross import MEDIA
-
     return [m for m in MEDIA if (Path(folder) / f"{m}.npz").exists()]

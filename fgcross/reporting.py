@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from pathlib import Path
 
 import numpy as np
@@ -41,12 +40,6 @@ def map_matrix(metrics: dict[str, float]) -> pd.DataFrame:
             table.loc[q, g] = metrics.get(f"{MEDIA_LETTER[q]}2{MEDIA_LETTER[g]}", np.nan)
         table.loc[q, "all"] = metrics[f"{MEDIA_LETTER[q]}2all"]
     return table
-
-
-def png_data_uri(fig) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=80, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 def array_data_uri(pixels: np.ndarray) -> str:

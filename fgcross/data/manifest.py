@@ -201,8 +201,8 @@ def index_dataset(root: str | Path, lists: str | None = None, media: tuple[str, 
     frame = pd.DataFrame(rows).drop(columns="_where")
     frame["class_name"] = frame["label"].map(_class_names(frame, classes))
     frame = frame[MANIFEST_COLUMNS].sort_values(["media", "split", "label", "id"], kind="stable")
-    n_classes = len(classes) if classes else int(frame["label"].max()) + 1
-    return IndexResult(frame.reset_index(drop=True), problems + _coverage_warnings(frame, n_classes, ldir))
+    return IndexResult(frame.reset_index(drop=True), problems + _coverage_warnings(frame, num_classes(frame, classes),
+                                                                                  ldir))
 
 
 def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str, ...] = MEDIA,
@@ -227,4 +227,5 @@ def _class_names(frame: pd.DataFrame, classes: dict[int, str] | None) -> dict[in
 
 
 def num_classes(manifest: pd.DataFrame, classes: dict[int, str] | None = None) -> int:
+    """The number of classes: classes.txt's, else one more than the largest label listed."""
     return len(classes) if classes else int(manifest["label"].max()) + 1
