@@ -1,4 +1,5 @@
-"""The same pipeline through DVC: repro, then an experiment that re-runs only what depends on it."""
+"""The same pipeline through DVC: repro, then an experiment (in a temporary copy) that re-runs only
+what depends on the changed param and still records its MLflow run in this repository."""
 
 import csv
 import io
@@ -6,6 +7,7 @@ import json
 import re
 
 import pytest
+from mlflow.tracking import MlflowClient
 
 from tests.e2e.conftest import sh
 
@@ -21,9 +23,16 @@ def test_dvc_repro_and_experiment(repo_copy):
     sh(["git", "add", "-A"], repo_copy)
     sh(["git", "commit", "-q", "-m", "baseline"], repo_copy)
 
-    out = sh(["dvc", "exp", "run", "-S", "loss.center_weight=0.01"], repo_copy)
+    # --temp runs in a copy under .dvc/tmp/exps: its MLflow run must still reach this repo's store
+    out = sh(["dvc", "exp", "run", "--temp", "-S", "loss.center_weight=0.01"], repo_copy)
     ran = set(re.findall(r"Running stage '([a-z]+)'", out.stdout + out.stderr))
     assert ran == {"train", "export", "evaluate", "report"}
+    client = MlflowClient(tracking_uri=f"sqlite:///{repo_copy}/mlflow.db")
+    exp = client.get_experiment_by_name("fgcross")
+    train_runs = client.search_runs([exp.experiment_id], "tags.`fgcross.stage` = 'train'")
+    experiment_run = [r for r in train_runs if r.data.params["loss.center_weight"] == "0.01"]
+    assert len(experiment_run) == 1 and "map.bi_avg" in experiment_run[0].data.metrics
+    assert experiment_run[0].data.tags["fgcross.runner"] == "dvc" and experiment_run[0].data.tags["fgcross.dvc_exp"]
 
     rows = list(csv.DictReader(io.StringIO(sh(["dvc", "exp", "show", "--csv"], repo_copy).stdout)))
     assert {row["loss.center_weight"] for row in rows} >= {"0.001", "0.01"}
