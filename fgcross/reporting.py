@@ -133,6 +133,15 @@ def best_and_worst_classes(per_class: pd.DataFrame, n: int = 5) -> pd.DataFrame:
     return picked.rename("mean bi-modality AP").to_frame()
 
 
+def per_class_summary(per_class: pd.DataFrame) -> pd.DataFrame:
+    """Per class: the mean AP over the bi-modality directions and over X->All (query's item
+    included, as in the published protocol); the data of the per-class dvc plot."""
+    rows = per_class[~per_class["direction"].str.endswith("-self")]
+    kind = np.where(rows["direction"].str.endswith("all"), "multi_ap", "bi_ap")
+    table = rows.assign(kind=kind).pivot_table(index="class", columns="kind", values="ap", aggfunc="mean")
+    return table.reset_index().rename_axis(columns=None)
+
+
 def experiments_table(tracking_uri: str, experiment: str = "fgcross", max_runs: int = 50) -> pd.DataFrame:
     """The experiment's train runs (newest first): the params that differ between them and the mAPs.
 

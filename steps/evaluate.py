@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from fgcross.diagnostics import diagnostics
 from fgcross.embeddings import available_media, load_embeddings
 from fgcross.io import write_json, write_text
 from fgcross.metrics import extended_metrics, per_class_ap, protocol_metrics, retrieval_scores
+from fgcross.reporting import per_class_summary
 from fgcross.tracking import resume_run, saved_run_id
 from steps._common import params_of, parser, run
 
@@ -58,12 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         by_direction = pd.DataFrame([{"direction": k, "map": v["map"], "map_at_r": v["map_at_r"]}
                                      for k, v in extended.items()])
         write_text(plots / "map_by_direction.csv", by_direction.to_csv(index=False))
-        kind = np.where(per_class["direction"].str.contains("all"), "multi", "bi")
-        summary = per_class[~per_class["direction"].str.endswith("-self")].assign(kind=kind[
-            ~per_class["direction"].str.endswith("-self").to_numpy()])
-        summary = summary.pivot_table(index="class", columns="kind", values="ap", aggfunc="mean").reset_index()
-        write_text(plots / "per_class_ap.csv", summary.rename(columns={"bi": "bi_ap", "multi": "multi_ap"})
-                   .to_csv(index=False))
+        write_text(plots / "per_class_ap.csv", per_class_summary(per_class).to_csv(index=False))
         print(json.dumps(metrics, indent=1, sort_keys=True))
         with resume_run(saved_run_id(args.run), params) as tracker:
             tracker.log_metrics({f"map.{k}": v for k, v in metrics.items()})

@@ -13,7 +13,7 @@ import logging
 from pathlib import Path
 
 from fgcross.data.index_files import write_index
-from fgcross.data.manifest import index_dataset, num_classes, problems_frame, read_classes
+from fgcross.data.manifest import index_dataset, problems_frame
 from fgcross.tracking import stage_run
 from steps._common import params_of, parser, run
 
@@ -35,11 +35,7 @@ def main(argv: list[str] | None = None) -> None:
         log = logging.getLogger("index")
         for problem in result.problems:
             log.warning("%s%s", "skipped: " if problem.severity == "error" else "", problem)
-        classes = read_classes(root)
-        n = num_classes(manifest, classes)
-        names = manifest.drop_duplicates("label").set_index("label")["class_name"].to_dict()
-        class_names = [classes[i] if classes else names.get(i, str(i)) for i in range(n)]
-        write_index(args.out, root, manifest, class_names, problems_frame(result.problems))
+        write_index(args.out, root, manifest, result.class_names, problems_frame(result.problems))
         with stage_run("index", params) as tracker:
             counts = manifest.groupby(["media", "split"]).size()
             tracker.log_metrics({f"items.{m}.{s}": int(c) for (m, s), c in counts.items()})

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from fgcross.data.index_files import read_index
 from fgcross.embeddings import Embeddings
@@ -10,6 +11,7 @@ from fgcross.reporting import (
     experiments_table,
     extended_table,
     map_matrix,
+    per_class_summary,
     retrieval_examples,
 )
 
@@ -84,3 +86,13 @@ def test_extended_table_and_best_worst():
                               "ap": [0.9, 0.1, 0.5, 0.0, 0.0, 0.0]})
     assert list(best_and_worst_classes(per_class, n=1).index) == ["a", "b"]  # best, then worst
     assert list(best_and_worst_classes(per_class, n=2).index) == ["a", "c", "b"]  # few classes: all, sorted
+
+
+def test_per_class_summary_separates_bi_and_multi_and_drops_self():
+    import pandas as pd
+
+    per_class = pd.DataFrame({"direction": ["i2t", "t2i", "i2all", "i2all-self"], "class": ["a"] * 4,
+                              "ap": [0.2, 0.4, 0.9, 0.1]})
+    summary = per_class_summary(per_class)
+    assert list(summary.columns) == ["class", "bi_ap", "multi_ap"]
+    assert summary.loc[0, "bi_ap"] == pytest.approx(0.3) and summary.loc[0, "multi_ap"] == pytest.approx(0.9)

@@ -121,6 +121,7 @@ def read_list(path: Path, root: Path, media: str, split: str, num_classes: int |
 class IndexResult:
     manifest: pd.DataFrame
     problems: list[Problem]  # skipped items (on_error="skip") and warnings
+    class_names: list[str]  # the name of each label, from classes.txt or the class folders
 
 
 def _probe_rows(rows: list[dict], root: Path, problems: list[Problem], workers: int) -> list[dict]:
@@ -199,10 +200,12 @@ def index_dataset(root: str | Path, lists: str | None = None, media: tuple[str, 
         raise DatasetError(f"no usable items found under {ldir} for media {list(media)}"
                            + (f" ({len(problems)} skipped)" if problems else ""))
     frame = pd.DataFrame(rows).drop(columns="_where")
-    frame["class_name"] = frame["label"].map(_class_names(frame, classes))
+    names = _class_names(frame, classes)
+    frame["class_name"] = frame["label"].map(names)
     frame = frame[MANIFEST_COLUMNS].sort_values(["media", "split", "label", "id"], kind="stable")
-    return IndexResult(frame.reset_index(drop=True), problems + _coverage_warnings(frame, num_classes(frame, classes),
-                                                                                  ldir))
+    n = num_classes(frame, classes)
+    return IndexResult(frame.reset_index(drop=True), problems + _coverage_warnings(frame, n, ldir),
+                       [names.get(i, str(i)) for i in range(n)])
 
 
 def build_manifest(root: str | Path, lists: str | None = None, media: tuple[str, ...] = MEDIA,

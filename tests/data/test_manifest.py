@@ -104,3 +104,12 @@ def test_without_classes_txt_names_come_from_folders(root):
     manifest = build_manifest(root)
     first = manifest.iloc[0]
     assert first["class_name"] == first["path"].split("/")[1]
+
+
+def test_class_names_come_with_the_result(root):
+    from fgcross.data.manifest import index_dataset
+
+    names = index_dataset(root).class_names
+    assert len(names) == 4 and names[0].startswith("001.")
+    (root / "classes.txt").unlink()
+    assert index_dataset(root).class_names == names  # the class folders carry the same names
