@@ -1,13 +1,12 @@
-"""Decode, resize and centre-crop each image once, stored as uint8 (build/media/image/)."""
+"""Decode, fit and store every image once as uint8 (build/media/image/)."""
 
 from __future__ import annotations
 
-from fgcross.media.images import load_image
-from steps._prepare import bind, prepare_main
+from steps._prepare import prepare_main
 
 
 def main(argv: list[str] | None = None) -> None:
-    prepare_main("images", "image", "images", __doc__, lambda s: bind(load_image, size=s["size"]), argv)
+    prepare_main("images", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
-"""Encode each text as the paper's character codes (build/media/text/)."""
+"""Encode each text as character codes (charcnn) or rasterise it to a picture (glyph) (build/media/text/)."""
 
 from __future__ import annotations
 
-from fgcross.media.text import load_text_codes
-from steps._prepare import bind, prepare_main
+from steps._prepare import prepare_main
 
 
 def main(argv: list[str] | None = None) -> None:
-    prepare_main("text", "text", "text", __doc__, lambda s: bind(load_text_codes, length=s["length"]), argv)
+    prepare_main("text", __doc__, argv)
 
 
 if __name__ == "__main__":

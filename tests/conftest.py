@@ -13,10 +13,7 @@ from fgcross.data.index_files import read_index, write_index
 from fgcross.data.manifest import build_manifest, read_classes
 from fgcross.data.prepared import prepare_media
 from fgcross.data.synthetic import SyntheticConfig, generate_dataset
-from fgcross.media.audio import load_spectrogram
-from fgcross.media.images import load_image
-from fgcross.media.text import load_text_codes
-from fgcross.media.video import sample_frames
+from fgcross.media.converters import BY_MEDIA, converter, extras
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -79,13 +76,8 @@ def index_dir(tmp_path_factory, dataset) -> Path:
 def media_dir(tmp_path_factory, index_dir, params) -> Path:
     out = tmp_path_factory.mktemp("media")
     index = read_index(index_dir)
-    s = params
-    converters = {
-        "image": lambda f: load_image(f, s["images"]["size"]),
-        "video": lambda f: sample_frames(f, s["frames"]["per_video"], s["frames"]["size"]),
-        "audio": lambda f: load_spectrogram(f, 22050, 256, 64, 80.0, s["spectrogram"]["size"]),
-        "text": lambda f: load_text_codes(f, s["text"]["length"]),
-    }
-    for media, convert in converters.items():
-        prepare_media(index, media, out / media, convert, {}, progress=False)
+    for media, stage in BY_MEDIA.items():
+        section = params[stage.section]
+        prepare_media(index, media, out / media, converter(media, section), section, progress=False,
+                      extras=extras(media))
     return out

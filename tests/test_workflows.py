@@ -50,20 +50,43 @@ def dvc_stages():
     return out
 
 
+SHARDED = {"images": "image", "frames": "video", "spectrograms": "audio", "text": "text"}
+
+
+def as_one_command(jobs, name):
+    """A sharded stage (Snakemake: `<name>_shard` jobs, then `<name>` merging them) as the one
+    command, inputs and outputs that dvc.yaml runs with a process pool."""
+    if name not in SHARDED:
+        return jobs[name]
+    media, shard, merge = SHARDED[name], jobs[f"{name}_shard"], jobs[name]
+    n = re.search(r"--shard (\d+)", shard["cmd"]).group(1)
+    assert merge["cmd"].startswith(f"python -m steps.{name} --params params.yaml --quiet --merge build/shards/")
+    assert merge["inputs"] == {f"build/shards/{media}/{i}" for i in range(len(merge["inputs"]))}
+    return {"cmd": shard["cmd"].replace(f"--shard {n} --out build/shards/{media}/{n}", f"--out build/media/{media}"),
+            "inputs": shard["inputs"], "outputs": merge["outputs"]}
+
+
 def test_same_stages(snakemake_jobs, dvc_stages):
-    assert set(snakemake_jobs) - {"all"} == set(dvc_stages)
+    assert set(snakemake_jobs) - {"all"} == set(dvc_stages) | {f"{s}_shard" for s in SHARDED}
 
 
 def test_same_commands(snakemake_jobs, dvc_stages):
     for name, stage in dvc_stages.items():
-        assert snakemake_jobs[name]["cmd"] == stage["cmd"], name
+        assert as_one_command(snakemake_jobs, name)["cmd"] == stage["cmd"], name
         assert stage["cmd"].startswith(f"python -m steps.{name} --params params.yaml")
 
 
 def test_same_inputs_and_outputs(snakemake_jobs, dvc_stages):
     for name, stage in dvc_stages.items():
-        assert snakemake_jobs[name]["inputs"] == stage["inputs"], name
-        assert snakemake_jobs[name]["outputs"] == stage["outputs"], name
+        job = as_one_command(snakemake_jobs, name)
+        assert job["inputs"] == stage["inputs"], name
+        assert job["outputs"] == stage["outputs"], name
+
+
+def test_shard_count_follows_params(snakemake_jobs):
+    shards = yaml.safe_load((REPO / "params.yaml").read_text())["prepare"]["shards"]
+    for name, media in SHARDED.items():
+        assert snakemake_jobs[name]["inputs"] == {f"build/shards/{media}/{i}" for i in range(shards)}
 
 
 def test_step_code_is_a_dependency(dvc_stages):
@@ -80,3 +103,11 @@ def test_config_overrides_are_refused():
     out = subprocess.run(["snakemake", "-n", "--config", "loss={'center_weight': 0.5}"], cwd=REPO, env=ENV,
                          capture_output=True, text=True)
     assert out.returncode != 0 and "params.yaml" in out.stdout + out.stderr
+
+
+def test_slurm_profile_parses_and_sizes_the_jobs():
+    out = subprocess.run(["snakemake", "--profile", "workflow/profiles/slurm", "-n", "--forceall"], cwd=REPO,
+                         env=ENV, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    log = out.stdout + out.stderr
+    assert "frames_shard" in log and re.search(r"slurm_partition=gpu.*slurm_extra=--gres=gpu:1", log)

@@ -19,7 +19,6 @@ import torch
 
 from fgcross.data.prepared import PreparedSplit
 
-IMAGE_MEDIA = ("image", "audio", "video")  # stored as uint8 pictures
 FLIPPABLE = ("image", "video")  # a mirrored spectrogram would reverse time; text has no mirror
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255
 STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1) * 255
@@ -94,7 +93,7 @@ class TrainBatches(torch.utils.data.Dataset):
 
     def _inputs(self, media: str, split: PreparedSplit, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         data = split.data
-        if media == "text":
+        if is_codes(data):
             return shift_text(np.asarray(data[rows]), rng, self.cfg.text_shift)
         if media == "video":  # one random frame of each chosen video
             frames = rng.integers(0, data.shape[1], size=len(rows))
@@ -108,9 +107,16 @@ class TrainBatches(torch.utils.data.Dataset):
         return np.ascontiguousarray(pictures)
 
 
+def is_codes(data: np.ndarray | torch.Tensor) -> bool:
+    """Character codes [N, L] (text, charcnn) rather than pictures [N, H, W, 3] or frames [N, F, H, W, 3]."""
+    return data.ndim == 2
+
+
 def to_model_input(media: str, x: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """uint8 [N, H, W, 3] -> normalised float [N, 3, H, W] on device; text codes -> long."""
-    if media == "text":
+    """uint8 [N, H, W, 3] -> normalised float [N, 3, H, W] on device; text codes -> long.
+
+    Text rendered as glyph pictures is a picture like the others."""
+    if is_codes(x):
         return x.to(device=device, dtype=torch.long, non_blocking=True)
     x = x.to(device, non_blocking=True).permute(0, 3, 1, 2).float()
     return ((x - MEAN.to(device)) / STD.to(device)).contiguous(memory_format=torch.channels_last)
@@ -122,7 +128,7 @@ def eval_batches(split: PreparedSplit, input_size: int, batch_size: int):
     for start in range(0, n, batch_size):
         rows = np.arange(start, min(start + batch_size, n))
         data = np.asarray(split.data[rows])
-        if split.media == "text":
+        if is_codes(data):
             yield rows, torch.from_numpy(data)
             continue
         if split.media == "video":

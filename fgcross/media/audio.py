@@ -1,13 +1,25 @@
-"""Spectrograms: |STFT| in dB (ref = max) rendered straight to a uint8 image array.
+"""Spectrograms: a dB spectrogram rendered straight from the array to a uint8 image.
 
-The paper renders librosa.display.specshow figures; we skip the matplotlib figure and map
-dB values linearly to grey levels, low frequencies at the bottom, resized to a fixed
-square and repeated to three channels for the shared CNN. An entry that is already an
-image (a rendered spectrogram, as in the official release) is loaded as an image.
+The paper loads a recording with librosa at its default rate, takes |STFT| with default
+settings, converts it with amplitude_to_db(ref=max) and saves a librosa.display.specshow
+figure. We compute the same array and render it without a matplotlib figure: dB values
+map linearly to 256 levels (top_db below the maximum is black), low frequencies at the
+bottom, resized to a fixed square, then either repeated to three grey channels or looked
+up in a colormap table (`magma` is specshow's default for dB data). `kind: mel` uses a
+mel power spectrogram (power_to_db, ref=max) instead of |STFT|.
+
+Length: with `window_seconds` unset the whole recording is squeezed into the square (as
+the paper's figures are). With `window_seconds` set, every image covers that much time:
+a longer recording keeps its centre window, a shorter one is padded at the end with
+silence (the black level), so one pixel column means the same time span for every item.
+
+An entry that is already an image (a rendered spectrogram, as in the official release)
+is loaded as an image.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -17,27 +29,67 @@ import numpy as np
 from fgcross.data.layout import IMAGE_EXTENSIONS
 from fgcross.media.images import load_image
 
-
-def spectrogram_db(wave: np.ndarray, n_fft: int, hop_length: int, top_db: float) -> np.ndarray:
-    """dB spectrogram [freq, time] in [-top_db, 0]."""
-    magnitude = np.abs(librosa.stft(wave, n_fft=n_fft, hop_length=hop_length))
-    return librosa.amplitude_to_db(magnitude, ref=np.max, top_db=top_db)
+KINDS = ("stft", "mel")
+RENDERS = ("grey", "colormap")
 
 
-def db_to_image(db: np.ndarray, top_db: float, size: int) -> np.ndarray:
-    """uint8 RGB [size, size, 3]: grey levels, low frequencies at the bottom."""
-    grey = np.clip((db + top_db) / top_db * 255.0, 0, 255).astype(np.uint8)[::-1]
-    grey = cv2.resize(np.ascontiguousarray(grey), (size, size), interpolation=cv2.INTER_AREA)
-    return np.repeat(grey[:, :, None], 3, axis=2)
+def spectrogram_db(wave: np.ndarray, n_fft: int, hop_length: int, top_db: float, kind: str = "stft",
+                   sample_rate: int = 22050, n_mels: int = 128) -> np.ndarray:
+    """dB spectrogram [freq, time] in [-top_db, 0] (ref = the maximum)."""
+    if kind == "stft":
+        magnitude = np.abs(librosa.stft(wave, n_fft=n_fft, hop_length=hop_length))
+        return librosa.amplitude_to_db(magnitude, ref=np.max, top_db=top_db)
+    if kind == "mel":
+        power = librosa.feature.melspectrogram(y=wave, sr=sample_rate, n_fft=n_fft, hop_length=hop_length,
+                                               n_mels=n_mels, power=2.0)
+        return librosa.power_to_db(power, ref=np.max, top_db=top_db)
+    raise ValueError(f"unknown spectrogram kind {kind!r}: expected one of {KINDS}")
 
 
-def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_length: int,
-                     top_db: float, size: int) -> np.ndarray:
+def fix_columns(db: np.ndarray, columns: int, top_db: float) -> np.ndarray:
+    """Keep the centre `columns` time steps, or pad at the end with silence (-top_db)."""
+    have = db.shape[1]
+    if have >= columns:
+        start = (have - columns) // 2
+        return db[:, start:start + columns]
+    return np.pad(db, ((0, 0), (0, columns - have)), constant_values=-top_db)
+
+
+@lru_cache(maxsize=8)
+def colormap_table(name: str) -> np.ndarray:
+    """uint8 [256, 3] RGB lookup table of a matplotlib colormap (no figure involved)."""
+    import matplotlib
+
+    try:
+        cmap = matplotlib.colormaps[name]
+    except KeyError as err:
+        raise ValueError(f"unknown colormap {name!r} (any matplotlib colormap name)") from err
+    return np.round(cmap(np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
+
+
+def db_to_image(db: np.ndarray, top_db: float, size: int, render: str = "grey",
+                colormap: str = "magma") -> np.ndarray:
+    """uint8 RGB [size, size, 3], low frequencies at the bottom."""
+    levels = np.clip((db + top_db) / top_db * 255.0, 0, 255).astype(np.uint8)[::-1]
+    levels = cv2.resize(np.ascontiguousarray(levels), (size, size), interpolation=cv2.INTER_AREA)
+    if render == "grey":
+        return np.repeat(levels[:, :, None], 3, axis=2)
+    if render == "colormap":
+        return colormap_table(colormap)[levels]
+    raise ValueError(f"unknown render {render!r}: expected one of {RENDERS}")
+
+
+def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_length: int, top_db: float,
+                     size: int, kind: str = "stft", n_mels: int = 128, window_seconds: float | None = None,
+                     render: str = "grey", colormap: str = "magma") -> np.ndarray:
     """uint8 RGB [size, size, 3] for an audio file or an already rendered spectrogram image."""
     path = Path(path)
     if path.suffix.lower() in IMAGE_EXTENSIONS:
         return load_image(path, size)
-    wave, _ = librosa.load(str(path), sr=sample_rate, mono=True)
+    wave, rate = librosa.load(str(path), sr=sample_rate, mono=True)
     if wave.size == 0:
         raise ValueError(f"{path}: zero-length audio")
-    return db_to_image(spectrogram_db(wave, n_fft, hop_length, top_db), top_db, size)
+    db = spectrogram_db(wave, n_fft, hop_length, top_db, kind, int(rate), n_mels)
+    if window_seconds:
+        db = fix_columns(db, int(round(window_seconds * rate / hop_length)) + 1, top_db)
+    return db_to_image(db, top_db, size, render, colormap)

@@ -1,4 +1,4 @@
-"""Images: decode once, resize the shorter side, centre-crop a square, store uint8 RGB."""
+"""Images: decode once, fit into a square (centre crop or letterbox), store uint8 RGB."""
 
 from __future__ import annotations
 
@@ -7,16 +7,42 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+FITS = ("crop", "letterbox")
+
+
+def _resize(img: np.ndarray, width: int, height: int) -> np.ndarray:
+    shrinking = width * height < img.shape[0] * img.shape[1]
+    return cv2.resize(img, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR)
+
 
 def resize_square(img: np.ndarray, size: int) -> np.ndarray:
-    """Resize so the shorter side is `size`, then centre-crop `size` x `size`."""
+    """Resize so the shorter side is `size`, then centre-crop `size` x `size` (the paper's way)."""
     h, w = img.shape[:2]
     scale = size / min(h, w)
     nh, nw = max(size, round(h * scale)), max(size, round(w * scale))
-    interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-    img = cv2.resize(img, (nw, nh), interpolation=interp)
+    img = _resize(img, nw, nh)
     top, left = (nh - size) // 2, (nw - size) // 2
     return np.ascontiguousarray(img[top:top + size, left:left + size])
+
+
+def letterbox_square(img: np.ndarray, size: int) -> np.ndarray:
+    """Resize so the longer side is `size` and centre it on black: nothing is cut off."""
+    h, w = img.shape[:2]
+    scale = size / max(h, w)
+    nh, nw = min(size, max(1, round(h * scale))), min(size, max(1, round(w * scale)))
+    out = np.zeros((size, size, img.shape[2]), dtype=img.dtype)
+    top, left = (size - nh) // 2, (size - nw) // 2
+    out[top:top + nh, left:left + nw] = _resize(img, nw, nh)
+    return out
+
+
+def fit_square(img: np.ndarray, size: int, fit: str = "crop") -> np.ndarray:
+    """`size` x `size` by centre crop (`crop`) or letterbox (`letterbox`)."""
+    if fit == "crop":
+        return resize_square(img, size)
+    if fit == "letterbox":
+        return letterbox_square(img, size)
+    raise ValueError(f"unknown fit {fit!r}: expected one of {FITS}")
 
 
 def read_rgb(path: str | Path) -> np.ndarray:
@@ -28,6 +54,6 @@ def read_rgb(path: str | Path) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
-def load_image(path: str | Path, size: int) -> np.ndarray:
+def load_image(path: str | Path, size: int, fit: str = "crop") -> np.ndarray:
     """uint8 RGB [size, size, 3]."""
-    return resize_square(read_rgb(path), size)
+    return fit_square(read_rgb(path), size, fit)

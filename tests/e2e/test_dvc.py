@@ -38,3 +38,11 @@ def test_dvc_repro_and_experiment(repo_copy):
     assert {row["loss.center_weight"] for row in rows} >= {"0.001", "0.01"}
     experiment = next(row for row in rows if row["loss.center_weight"] == "0.01")
     assert 0.0 <= float(experiment["bi_avg"]) <= 1.0  # the experiment's metrics are recorded
+
+    # the glyph text encoder end to end: only text and what follows re-run, not the other media
+    out = sh(["dvc", "exp", "run", "--temp", "-S", "text.encoder=glyph"], repo_copy)
+    ran = set(re.findall(r"Running stage '([a-z]+)'", out.stdout + out.stderr))
+    assert ran == {"text", "train", "export", "evaluate", "report"}
+    rows = list(csv.DictReader(io.StringIO(sh(["dvc", "exp", "show", "--csv"], repo_copy).stdout)))
+    glyph = next(row for row in rows if row["text.encoder"] == "glyph")
+    assert 0.0 <= float(glyph["t2i"]) <= 1.0 and 0.0 <= float(glyph["bi_avg"]) <= 1.0

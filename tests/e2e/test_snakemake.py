@@ -1,8 +1,10 @@
 """The whole pipeline through Snakemake on a tiny generated dataset, then nothing left to do."""
 
 import json
+import re
 
 import pytest
+import yaml
 from mlflow.tracking import MlflowClient
 
 from tests.e2e.conftest import sh
@@ -39,3 +41,11 @@ def test_snakemake_pipeline(repo_copy):
 
     again = sh(["snakemake", "--cores", "2"], repo_copy)
     assert "Nothing to be done" in again.stdout + again.stderr
+
+    # a frames param re-runs frames and what follows, not the spectrograms, text or images
+    params = yaml.safe_load((repo_copy / "params.yaml").read_text())
+    params["frames"]["per_video"] += 1
+    (repo_copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    dry = sh(["snakemake", "-n", "--cores", "2"], repo_copy).stdout
+    jobs = set(re.findall(r"^(\w+)\s+\d+$", dry.split("Job stats:")[1].split("Reasons:")[0], flags=re.M))
+    assert jobs == {"frames_shard", "frames", "train", "export", "evaluate", "report", "all", "total"}

@@ -2,6 +2,7 @@
 import yaml
 
 PARAMS = "params.yaml"
+SHARDS = config["prepare"]["shards"]
 
 with open(PARAMS) as _handle:
     if yaml.safe_load(_handle) != {k: v for k, v in config.items()}:
