@@ -7,7 +7,7 @@ CORES ?= 2
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
-.PHONY: run test install lint dvc-repro clean
+.PHONY: run test install lint dvc-repro bench clean
 
 install: $(STAMP)
 
@@ -22,6 +22,9 @@ run: $(STAMP)
 
 dvc-repro: $(STAMP)
 	dvc repro
+
+bench: $(STAMP)
+	python -m benchmarks
 
 lint: $(STAMP)
 	ruff check .

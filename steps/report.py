@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--media", default="build/media")
     p.add_argument("--index", default="build/index")
     p.add_argument("--model", default="models")
+    p.add_argument("--ablation", default="metrics/ablation.csv", help="results of python -m steps.ablation")
     args = p.parse_args(argv)
     params = params_of(args)
 
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
             "tracking_uri": tracking_uri(params["tracking"], project_root()) if params["tracking"].get("enabled", True)
             else "",
             "experiment": params["tracking"].get("experiment", "fgcross"),
+            "ablation_path": args.ablation,
         }
         html = execute_and_render(Path(args.templates) / "index.ipynb", Path(args.executed) / "index.ipynb",
                                   Path(args.out) / "index.html", parameters, progress=not args.quiet)

@@ -2,14 +2,21 @@
 
 Per-epoch losses, accuracies and throughput go to MLflow; this run becomes the
 experiment's run, to which export, evaluate and report add their results.
+
+Several processes: `train.nproc: N` starts N data-parallel processes through torchrun
+(gloo on CPU, NCCL on GPUs); `torchrun --nproc_per_node N -m steps.train ...` does the
+same by hand, on one node or many. Rank 0 writes the outputs and the MLflow run.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from fgcross.io import write_json, write_text
 from fgcross.tracking import stage_run
+from fgcross.training.distributed import init_world, launch, shutdown, under_launcher
+from fgcross.training.loop import pick_device
 from fgcross.training.pipeline import history_frame, train_model
 from steps._common import params_of, parser, run
 
@@ -22,20 +29,34 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--history", default="plots/train_history.csv", help="per-epoch history CSV")
     args = p.parse_args(argv)
     params = params_of(args)
+    t = params["train"]
+
+    if t.get("nproc", 1) > 1 and not under_launcher():
+        code = launch(t["nproc"], "steps.train", sys.argv[1:] if argv is None else argv, t.get("threads") or None)
+        if code != 0:
+            print(f"train: error: a training process failed (exit code {code})", file=sys.stderr)
+        sys.exit(code)
 
     def body() -> None:
-        with stage_run("train", params, log_all_params=True) as tracker:
-            def on_epoch(row: dict) -> None:
-                tracker.log_metrics({k: v for k, v in row.items() if isinstance(v, (int, float))},
-                                    step=int(row["epoch"]))
+        world = init_world(pick_device(t["device"]))
+        try:
+            if not world.is_main:
+                train_model(params, args.media, args.index, args.out, progress=False, world=world)
+                return
+            with stage_run("train", params, log_all_params=True) as tracker:
+                def on_epoch(row: dict) -> None:
+                    tracker.log_metrics({k: v for k, v in row.items() if isinstance(v, (int, float))},
+                                        step=int(row["epoch"]))
 
-            history = train_model(params, args.media, args.index, args.out, progress=not args.quiet,
-                                  on_epoch=on_epoch)
-            write_text(args.history, history_frame(history).to_csv(index=False))
-            write_json(Path(args.out) / "run.json", {"run_id": tracker.run_id})
-            tracker.log_artifact(Path(args.out) / "config.json", "model")
-            tracker.log_artifact(Path(args.out) / "model.pt", "model")
-            tracker.log_artifact(args.history, "plots")
+                history = train_model(params, args.media, args.index, args.out, progress=not args.quiet,
+                                      on_epoch=on_epoch, world=world)
+                write_text(args.history, history_frame(history).to_csv(index=False))
+                write_json(Path(args.out) / "run.json", {"run_id": tracker.run_id})
+                tracker.log_artifact(Path(args.out) / "config.json", "model")
+                tracker.log_artifact(Path(args.out) / "model.pt", "model")
+                tracker.log_artifact(args.history, "plots")
+        finally:
+            shutdown(world)
 
     run("train", body)
 

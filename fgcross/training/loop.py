@@ -9,6 +9,10 @@ not computed at all.
 After every epoch the whole state is checkpointed atomically; a re-run with the same
 params resumes after the last finished epoch and ends with the same weights as an
 uninterrupted run (batches depend only on seed, epoch and step).
+
+Several processes (fgcross.training.distributed): each trains a DistributedDataParallel
+replica on its share of every epoch's steps; epoch statistics are summed over processes;
+rank 0 alone checkpoints. `compile_backend` wraps the network in torch.compile.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from fgcross.data.batches import TrainBatches, to_model_input
 from fgcross.losses import CenterLoss, quadruplet_loss
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.training.checkpoint import load_checkpoint, save_checkpoint
+from fgcross.training.distributed import World, all_reduce_sum, average_gradients, barrier
 from fgcross.training.schedule import make_scheduler
 
 log = logging.getLogger(__name__)
@@ -69,20 +74,45 @@ def pick_device(kind: str) -> torch.device:
     return torch.device(kind)
 
 
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+def resolve_precision(precision: str, device: torch.device) -> str:
+    """auto: bf16 autocast on CUDA, float32 on CPU. fp16 uses a gradient scaler."""
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r}: expected one of {PRECISIONS}")
+    if precision == "auto":
+        return "bf16" if device.type == "cuda" else "fp32"
+    return precision
+
+
 class Trainer:
     """Runs the stages, logs each epoch to `on_epoch`, checkpoints to `state_path`."""
 
     def __init__(self, model: FGCrossNet, centers: CenterLoss, batches: TrainBatches, stages: list[Stage],
                  weights: LossWeights, optim: Optim, device: torch.device, state_path: Path,
                  workers: int = 0, progress: bool = True,
-                 on_epoch: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_epoch: Callable[[dict[str, Any]], None] | None = None, world: World | None = None,
+                 compile_backend: str | None = None, precision: str = "auto") -> None:
         self.model, self.centers, self.batches = model.to(device), centers.to(device), batches
         self.stages, self.w, self.optim, self.device = stages, weights, optim, device
-        self.state_path, self.workers, self.progress = state_path, workers, progress
+        self.state_path, self.workers = state_path, workers
+        self.world = world or World()
+        self.progress = progress and self.world.is_main
         self.on_epoch = on_epoch or (lambda row: None)
-        self.amp = device.type == "cuda"
-        if self.amp:
+        self.precision = resolve_precision(precision, device)
+        self.amp = self.precision != "fp32"
+        self.scaler = torch.amp.GradScaler(device.type, enabled=self.precision == "fp16")  # fp16 needs scaling
+        if device.type == "cuda":
             self.model = self.model.to(memory_format=torch.channels_last)
+        self.net: torch.nn.Module = self.model  # what the forward pass goes through
+        if self.world.distributed:
+            unused = any(m not in batches.splits for m in self.model.adapters)  # e.g. a text branch, no text
+            self.net = torch.nn.parallel.DistributedDataParallel(
+                self.model, device_ids=[device.index] if device.type == "cuda" else None,
+                find_unused_parameters=unused)
+        if compile_backend:  # "inductor" for train.compile: true; tests use "eager"
+            self.net = torch.compile(self.net, backend=compile_backend)
 
     def _optimizer(self, stage: Stage) -> tuple[torch.optim.Optimizer, Any]:
         groups = [{"params": self.model.parameters(), "lr": stage.lr, "weight_decay": self.optim.weight_decay}]
@@ -99,8 +129,9 @@ class Trainer:
         media = [k for k in batch if not k.endswith("_labels")]
         inputs = {m: to_model_input(m, batch[m], self.device) for m in media}
         labels = {m: batch[f"{m}_labels"].to(self.device) for m in media}
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp):
-            out = self.model(inputs)
+        dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
+        with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp):
+            out = self.net(inputs)
         out = {m: v.float() for m, v in out.items()}
         terms: dict[str, torch.Tensor] = {"ce": sum(F.cross_entropy(out[m], labels[m]) for m in media)}
         every = torch.cat([out[m] for m in media])
@@ -145,18 +176,24 @@ class Trainer:
                 sched.step()
                 history.append(row)
                 global_epoch += 1
-                save_checkpoint(self.state_path, {
-                    "stage": stage.name, "epoch": epoch + 1, "history": history,
-                    "model": self.model.state_dict(), "centers": self.centers.state_dict(),
-                    "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
-                })
-                self.on_epoch(row)
+                if self.world.is_main:
+                    save_checkpoint(self.state_path, {
+                        "stage": stage.name, "epoch": epoch + 1, "history": history,
+                        "model": self.model.state_dict(), "centers": self.centers.state_dict(),
+                        "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                    })
+                    self.on_epoch(row)
+                barrier(self.world)
         return history
 
     def _epoch(self, stage: Stage, epoch: int, global_epoch: int, opt: torch.optim.Optimizer) -> dict[str, Any]:
         self.model.train()
         self.batches.set_epoch(global_epoch)
-        loader = torch.utils.data.DataLoader(self.batches, batch_size=None, shuffle=False,
+        world = self.world
+        # step s of the epoch goes to rank s mod size; every rank takes the same number of steps
+        per_rank = -(-len(self.batches) // world.size)
+        steps = torch.utils.data.Subset(self.batches, range(world.rank, per_rank * world.size, world.size))
+        loader = torch.utils.data.DataLoader(steps, batch_size=None, shuffle=False,
                                              num_workers=self.workers, persistent_workers=False)
         sums: dict[str, float] = {}
         correct: dict[str, float] = {}
@@ -167,8 +204,10 @@ class Trainer:
         for batch in bar:
             loss, terms, acc = self._losses(batch, stage)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            self.scaler.scale(loss).backward()
+            average_gradients(list(self.centers.parameters()), world)  # the network's are DDP's
+            self.scaler.step(opt)
+            self.scaler.update()
             for k, v in terms.items():
                 sums[k] = sums.get(k, 0.0) + v
             for m in acc["counts"]:
@@ -177,12 +216,20 @@ class Trainer:
             samples += sum(acc["counts"].values())
             rate = samples / (time.perf_counter() - start)
             bar.set_postfix({**{k: f"{v:.3f}" for k, v in terms.items()}, "samples/s": f"{rate:.0f}"})
-        steps = len(loader)
+        elapsed = time.perf_counter() - start
+        terms_, media = list(sums), list(counts)  # the same order on every rank
+        totals = all_reduce_sum([len(loader), samples, *(sums[k] for k in terms_), *(correct[m] for m in media),
+                                 *(counts[m] for m in media)], self.device, world)
+        n_steps, samples = totals[0], totals[1]
+        sums = dict(zip(terms_, totals[2:2 + len(terms_)], strict=True))
+        correct = dict(zip(media, totals[2 + len(terms_):2 + len(terms_) + len(media)], strict=True))
+        counts = dict(zip(media, totals[2 + len(terms_) + len(media):], strict=True))
         row: dict[str, Any] = {"epoch": global_epoch + 1, "stage": stage.name, "lr": opt.param_groups[0]["lr"]}
-        row.update({f"loss_{k}": v / steps for k, v in sums.items()})
-        row["loss_total"] = sum(v / steps for v in sums.values())
+        row.update({f"loss_{k}": v / n_steps for k, v in sums.items()})
+        row["loss_total"] = sum(v / n_steps for v in sums.values())
         row.update({f"acc_{m}": correct[m] / counts[m] for m in counts})
-        row["samples_per_s"] = samples / (time.perf_counter() - start)
+        row["samples"] = int(samples)
+        row["samples_per_s"] = samples / elapsed
         log.info("%s epoch %d/%d: %s", stage.name, epoch + 1, stage.epochs,
                  ", ".join(f"{k}={v:.3f}" for k, v in row.items() if isinstance(v, float)))
         return row

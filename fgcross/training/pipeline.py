@@ -11,6 +11,7 @@ import json
 import logging
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,16 +21,22 @@ import torch
 
 from fgcross.config import params_digest
 from fgcross.data.batches import BatchConfig, TrainBatches
-from fgcross.data.index_files import read_index
+from fgcross.data.index_files import Index, read_index
 from fgcross.data.prepared import is_present, load_split
 from fgcross.io import write_json
 from fgcross.losses import CenterLoss
 from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
 from fgcross.training.checkpoint import load_checkpoint, save_checkpoint
+from fgcross.training.distributed import World, local_device
 from fgcross.training.loop import LossWeights, Optim, Stage, Trainer, pick_device
 
 log = logging.getLogger(__name__)
 PREPARATION_SECTIONS = ("images", "frames", "spectrogram", "text")
+
+
+def training_digest(params: dict[str, Any]) -> str:
+    """A hash of every params section that shapes a trained model (and nothing else)."""
+    return params_digest(params, ["data", "model", "train", "loss", *PREPARATION_SECTIONS])
 
 
 def seed_everything(seed: int) -> None:
@@ -49,16 +56,31 @@ def model_config(params: dict[str, Any], num_classes: int) -> ModelConfig:
                        text_embed_dim=m.get("text_embed_dim", 16), text_encoder=params["text"]["encoder"])
 
 
-def train_model(params: dict[str, Any], media_dir: str | Path, index_dir: str | Path, out_dir: str | Path,
-                progress: bool = True, on_epoch: Callable[[dict[str, Any]], None] | None = None,
-                state_dir: str | Path = "build/train_state") -> list[dict[str, Any]]:
-    """Train and write out_dir/{model.pt,config.json}; return the per-epoch history."""
-    media_dir, out_dir = Path(media_dir), Path(out_dir)
+@dataclass
+class TrainingSetup:
+    """Everything a training run is made of, built from params (the train step and the benchmarks share it)."""
+
+    trainer: Trainer
+    model: FGCrossNet
+    centers: CenterLoss
+    config: ModelConfig
+    index: Index
+    media: list[str]
+    state_path: Path
+
+
+def setup_training(params: dict[str, Any], media_dir: str | Path, index_dir: str | Path, progress: bool = True,
+                   on_epoch: Callable[[dict[str, Any]], None] | None = None,
+                   state_dir: str | Path = "build/train_state", world: World | None = None) -> TrainingSetup:
+    media_dir = Path(media_dir)
+    world = world or World()
     index = read_index(index_dir)
     media = present_media(media_dir, params["data"]["media"])
     if not media:
         raise FileNotFoundError(f"no prepared media under {media_dir}")
     t, lw = params["train"], params["loss"]
+    if t.get("threads", 0) > 0:  # pins the float summation order: same threads, same metrics
+        torch.set_num_threads(t["threads"])
     seed_everything(t["seed"])
     cfg = model_config(params, len(index.classes))
     model = build_model(cfg, params["model"]["pretrained"])
@@ -73,16 +95,32 @@ def train_model(params: dict[str, Any], media_dir: str | Path, index_dir: str | 
     optim = Optim(t.get("optimizer", "sgd"), t.get("momentum", 0.9), t.get("weight_decay", 5e-4),
                   t.get("schedule", "cosine"), t.get("step_size", 3), t.get("gamma", 0.5))
     # the resume state is keyed by everything that shapes training, so other params never resume it
-    digest = params_digest(params, ["data", "model", "train", "loss", *PREPARATION_SECTIONS])
-    state_path = Path(state_dir) / f"{digest}.pt"
-    trainer = Trainer(model, centers, batches, stages, weights, optim, pick_device(t["device"]), state_path,
-                      workers=t.get("workers", 0), progress=progress, on_epoch=on_epoch)
+    state_path = Path(state_dir) / f"{training_digest(params)}.pt"
+    device = local_device(pick_device(t["device"]), world)
+    trainer = Trainer(model, centers, batches, stages, weights, optim, device, state_path,
+                      workers=t.get("workers", 0), progress=progress, on_epoch=on_epoch, world=world,
+                      compile_backend="inductor" if t.get("compile", False) else None,
+                      precision=t.get("precision", "auto"))
+    return TrainingSetup(trainer, model, centers, cfg, index, media, state_path)
+
+
+def train_model(params: dict[str, Any], media_dir: str | Path, index_dir: str | Path, out_dir: str | Path,
+                progress: bool = True, on_epoch: Callable[[dict[str, Any]], None] | None = None,
+                state_dir: str | Path = "build/train_state", world: World | None = None) -> list[dict[str, Any]]:
+    """Train and write out_dir/{model.pt,config.json} (rank 0 only); return the per-epoch history."""
+    out_dir = Path(out_dir)
+    world = world or World()
+    run = setup_training(params, media_dir, index_dir, progress, on_epoch, state_dir, world)
+    trainer, model, centers, cfg, index, state_path = (run.trainer, run.model, run.centers, run.config, run.index,
+                                                        run.state_path)
     log.info("training %s on %s: %d classes, %d steps per epoch", cfg.backbone, trainer.device, cfg.num_classes,
-             len(batches))
+             len(trainer.batches))
     history = trainer.run()
+    if not world.is_main:
+        return history
     save_checkpoint(out_dir / "model.pt", {"model": model.state_dict(), "centers": centers.state_dict()})
     write_json(out_dir / "config.json", {
-        "model": cfg.to_dict(), "pretrained": params["model"]["pretrained"], "media": media,
+        "model": cfg.to_dict(), "pretrained": params["model"]["pretrained"], "media": run.media,
         "classes": index.classes, "preparation": {s: params[s] for s in PREPARATION_SECTIONS},
     })
     state_path.unlink(missing_ok=True)  # finished: the resume state is no longer needed

@@ -59,3 +59,29 @@ def test_zero_weights_skip_the_terms(tmp_path, train_params, media_dir, index_di
     params = merge(train_params, {"loss": {"center_weight": 0.0, "ranking_weight": 0.0}})
     history = train_model(params, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s")
     assert not any(k in row for row in history for k in ("loss_center", "loss_ranking"))
+
+
+def test_compiled_network_trains(tmp_path, train_params, media_dir, index_dir):
+    from fgcross.training.pipeline import setup_training
+
+    run = setup_training(train_params, media_dir, index_dir, progress=False, state_dir=tmp_path / "s")
+    plain = run.trainer
+    compiled = type(plain)(plain.model, plain.centers, plain.batches, plain.stages[:1], plain.w, plain.optim,
+                           plain.device, tmp_path / "c.pt", progress=False, compile_backend="eager")
+    assert isinstance(compiled.net, torch._dynamo.eval_frame.OptimizedModule)
+    opt, _ = compiled._optimizer(compiled.stages[0])
+    row = compiled._epoch(compiled.stages[0], 0, 0, opt)
+    assert row["samples"] > 0 and row["loss_total"] == row["loss_total"]  # finite, not NaN
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_paths_train(tmp_path, train_params, media_dir, index_dir, precision):
+    from fgcross.training.pipeline import setup_training
+
+    params = merge(train_params, {"train": {"precision": precision}})
+    run = setup_training(params, media_dir, index_dir, progress=False, state_dir=tmp_path / "s")
+    trainer = run.trainer
+    assert trainer.amp and trainer.scaler.is_enabled() == (precision == "fp16")
+    opt, _ = trainer._optimizer(trainer.stages[0])
+    row = trainer._epoch(trainer.stages[0], 0, 0, opt)
+    assert row["loss_total"] == row["loss_total"] and row["samples"] > 0

@@ -30,6 +30,7 @@ rule report:
         retrieval="metrics/retrieval.json",
         diagnostics="metrics/diagnostics.json",
         per_class="metrics/per_class_ap.csv",
+        ablation="metrics/ablation.csv",  # from python -m steps.ablation (committed; not a stage)
         history="plots/train_history.csv",
         embeddings="exports",
         model="models",

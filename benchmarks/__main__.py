@@ -1,0 +1,51 @@
+"""Run the benchmarks, each in a fresh process, and print their results.
+
+    python -m benchmarks                     # all of them (about 5 minutes on 2 cores)
+    python -m benchmarks frames_speed ...    # some of them
+    python -m benchmarks --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+
+BENCHMARKS = {
+    "spectrogram_speed": "spectrogram stage vs specshow figures at 300 dpi (issue 4: >= 20x)",
+    "frames_speed": "25 frames from a 30 s 720p MP4 vs decoding every frame (issue 4: >= 3x)",
+    "prepare_scaling": "a preparation stage with 2 processes vs 1 (issue 4: >= 1.7x)",
+    "loader_speed": "training loader vs model step (issue 4: >= 2x; issue 5: training >= 90% of the model)",
+    "train_throughput": "model step samples/s at the default config (CUDA + bf16 vs float32 where a GPU is)",
+    "index_speed": "indexing a 40,000-entry list with content probes (issue 3: <= 60 s)",
+    "eval_speed": "the evaluation protocol at PKU test size vs the loop definition (issue 6: >= 40x)",
+    "quadruplet_memory": "quadruplet loss peak memory at B=256, D=200 (issue 5: <= 2 GB)",
+}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (default: all)")
+    p.add_argument("--list", action="store_true", help="list the benchmarks")
+    args = p.parse_args(argv)
+    unknown = [n for n in args.names if n not in BENCHMARKS]
+    if unknown:
+        p.error(f"unknown benchmark(s) {', '.join(unknown)}; --list shows them")
+    if args.list:
+        for name, what in BENCHMARKS.items():
+            print(f"{name:20s} {what}")
+        return
+    failed = []
+    for name in args.names or list(BENCHMARKS):
+        print(f"\n=== {name}: {BENCHMARKS[name]}", flush=True)
+        start = time.perf_counter()
+        if subprocess.run([sys.executable, "-m", f"benchmarks.{name}"]).returncode != 0:
+            failed.append(name)
+        print(f"({time.perf_counter() - start:.0f} s)", flush=True)
+    if failed:
+        sys.exit(f"benchmarks that crashed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()

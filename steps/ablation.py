@@ -1,0 +1,62 @@
+"""The loss ablation on the current params: cross-entropy only, + center, + center + ranking,
+each trained with several seeds on the prepared media; writes metrics/ablation.csv.
+
+Not a pipeline stage (it trains variants x seeds models): run it after the preparation
+stages, e.g. `python -m steps.ablation --seeds 0 1 2`. Each finished run is appended to the
+CSV at once, and a re-run skips the runs already there (same variant, seed and training params), so an
+interrupted ablation loses nothing. The report shows the summary (mean and spread).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from fgcross.ablation import VARIANTS, summarise, variant_params
+from fgcross.ablation import evaluate_model as evaluate_trained
+from fgcross.io import write_text
+from fgcross.training.loop import pick_device
+from fgcross.training.pipeline import load_model, train_model, training_digest
+from steps._common import params_of, parser, run
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = parser("ablation", __doc__)
+    p.add_argument("--media", default="build/media", help="prepared media folder")
+    p.add_argument("--index", default="build/index", help="the index stage's folder")
+    p.add_argument("--out", default="metrics/ablation.csv", help="results, one row per run")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    args = p.parse_args(argv)
+    params = params_of(args)
+
+    def body() -> None:
+        out = Path(args.out)
+        done = pd.read_csv(out) if out.exists() else pd.DataFrame()
+        for variant in args.variants:
+            for seed in args.seeds:
+                vp = variant_params(params, variant, seed)
+                digest = training_digest(vp)
+                if not done.empty and (done["params"] == digest).any():
+                    print(f"{variant} seed {seed}: already in {out}")
+                    continue
+                with tempfile.TemporaryDirectory() as tmp:
+                    train_model(vp, args.media, args.index, Path(tmp) / "model", progress=not args.quiet,
+                                state_dir=Path(tmp) / "state")
+                    device = pick_device(vp["train"]["device"])
+                    model, config = load_model(Path(tmp) / "model", device)
+                    metrics = evaluate_trained(model, config, args.media, vp, device)
+                row = {"variant": variant, "seed": seed, "params": digest, **metrics}
+                done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+                write_text(out, done.to_csv(index=False))
+                print(f"{variant} seed {seed}: bi_avg {metrics['bi_avg']:.3f}, multi_avg {metrics['multi_avg']:.3f}")
+        with pd.option_context("display.precision", 3):
+            print(summarise(done).to_string(index=False))
+
+    run("ablation", body)
+
+
+if __name__ == "__main__":
+    main()
