@@ -92,6 +92,11 @@ class _Target:
         return np.load(self.data, mmap_mode="r+"), {n: np.load(p, mmap_mode="r+") for n, p in self.extras.items()}
 
 
+def _flush(data: np.ndarray, side: dict[str, np.ndarray]) -> None:
+    for array in (data, *side.values()):
+        array.flush()
+
+
 def _store(data: np.ndarray, side: dict[str, np.ndarray], extras: dict[str, Extra], row: int,
            item: np.ndarray, rel: str) -> None:
     if item.shape != data.shape[1:] or item.dtype != data.dtype:
@@ -109,9 +114,7 @@ def _convert_rows(convert: Converter, files: list[Path], rels: list[str], media:
     data, side = target.open()
     for k, (file, rel) in enumerate(zip(files, rels, strict=True)):
         _store(data, side, extras, first_row + k, _convert_one(convert, file, rel, media), rel)
-    data.flush()
-    for array in side.values():
-        array.flush()
+    _flush(data, side)
     return len(files)
 
 
@@ -138,9 +141,7 @@ def _write_split(tmp: Path, split: str, convert: Converter, files: list[Path], r
     target = _create_target(tmp, split, count, first, extras)
     data, side = target.open()
     _store(data, side, extras, 0, first, rels[0])
-    data.flush()
-    for array in side.values():
-        array.flush()
+    _flush(data, side)  # before any worker opens the files
     progress.update(1)
     if pool is None:
         for row in range(1, count):
@@ -157,11 +158,8 @@ def _write_split(tmp: Path, split: str, convert: Converter, files: list[Path], r
             for future in futures:
                 future.cancel()
             raise
-    data.flush()
-    for array in side.values():
-        array.flush()
-    shape = list(np.load(target.data, mmap_mode="r").shape)
-    return {"count": count, "shape": shape, "dtype": str(first.dtype)}
+    _flush(data, side)
+    return {"count": count, "shape": [count, *first.shape], "dtype": str(first.dtype)}
 
 
 def prepare_media(index: Index, media: str, out: str | Path, convert: Converter, info: dict[str, Any],

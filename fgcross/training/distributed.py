@@ -93,11 +93,12 @@ def shutdown(world: World) -> None:
 def launch(nproc: int, module: str, argv: list[str], threads: int | None = None) -> int:
     """Run `python -m module argv` in nproc processes through torchrun; return its exit code.
 
-    Each process gets threads // nproc intra-op threads (at least 1), so N processes on a
+    Each process gets `threads` intra-op threads when given (train.threads is per process),
+    otherwise this process's threads divided among the N (at least 1), so N processes on a
     CPU machine share its cores instead of oversubscribing them.
     """
-    threads = threads or torch.get_num_threads()
-    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, threads // nproc))}
+    per_process = threads or max(1, torch.get_num_threads() // nproc)
+    env = {**os.environ, "OMP_NUM_THREADS": str(per_process)}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc_per_node={nproc}",
            "-m", module, *argv]
     log.info("starting %d training processes: %s", nproc, " ".join(cmd))

@@ -54,3 +54,16 @@ def test_two_processes_train_export_and_evaluate(tmp_path, ddp_params, media_dir
     assert ev.returncode == 0, ev.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics" / "eval.json").read_text())
     assert len(metrics) == 18 and all(0.0 <= v <= 1.0 for v in metrics.values())
+
+
+def test_launch_gives_each_process_its_threads(monkeypatch):
+    from fgcross.training import distributed
+
+    calls = []
+    monkeypatch.setattr(distributed.subprocess, "run",
+                        lambda cmd, env: calls.append((cmd, env)) or subprocess.CompletedProcess(cmd, 0))
+    monkeypatch.setattr(distributed.torch, "get_num_threads", lambda: 8)
+    assert distributed.launch(2, "steps.train", ["--quiet"]) == 0
+    assert distributed.launch(2, "steps.train", ["--quiet"], threads=3) == 0
+    assert [env["OMP_NUM_THREADS"] for _, env in calls] == ["4", "3"]  # shared cores, or train.threads each
+    assert calls[0][0][-4:] == ["--nproc_per_node=2", "-m", "steps.train", "--quiet"]
