@@ -25,4 +25,5 @@ rule all:
     default_target: True
     input:
         "metrics/eval.json",
-        "reports/html/index.html",
+        "reports/html",
+        "build/search",

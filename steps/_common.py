@@ -12,8 +12,10 @@ from typing import Any
 from fgcross.config import ParamsError, load_params
 from fgcross.data.manifest import DatasetError
 from fgcross.data.prepared import PreparationError
+from fgcross.reports.render import ReportError
+from fgcross.stage_times import record_stage_time
 
-USER_ERRORS = (ParamsError, DatasetError, PreparationError, FileNotFoundError)
+USER_ERRORS = (ParamsError, DatasetError, PreparationError, ReportError, FileNotFoundError)
 
 
 def parser(stage: str, description: str) -> argparse.ArgumentParser:
@@ -33,8 +35,11 @@ def params_of(args: argparse.Namespace) -> dict[str, Any]:
         sys.exit(2)
 
 
-def run(stage: str, main: Callable[[], None]) -> None:
-    """Run a step's main; a user error prints one clear message and exits 2, not a traceback."""
+def run(stage: str, main: Callable[[], None], part: str = "") -> None:
+    """Run a step's main; a user error prints one clear message and exits 2, not a traceback.
+
+    A step that finishes records its wall time (`part`: which shard or merge) for the
+    provenance report."""
     logging.basicConfig(level=logging.INFO, format=f"[{stage}] %(message)s")
     start = time.perf_counter()
     try:
@@ -42,4 +47,6 @@ def run(stage: str, main: Callable[[], None]) -> None:
     except USER_ERRORS as err:
         print(f"{stage}: error: {err}", file=sys.stderr)
         sys.exit(2)
-    logging.getLogger(stage).info("done in %.1f s", time.perf_counter() - start)
+    seconds = time.perf_counter() - start
+    record_stage_time(stage, seconds, part)
+    logging.getLogger(stage).info("done in %.1f s", seconds)

@@ -51,4 +51,5 @@ def prepare_main(stage: str, doc: str | None, argv: list[str] | None) -> None:
                 tracker.log_params({spec.section: section})
                 tracker.log_metrics({f"items.{s}": n for s, n in counts.items()})
 
-    run(stage, body)
+    part = f"shard {args.shard}" if args.shard is not None else ("merge" if args.merge else "")
+    run(stage, body, part)

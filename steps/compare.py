@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fgcross.reporting import comparison_table, experiments_table
+from fgcross.reports.tables import comparison_table, experiments_table
 from fgcross.tracking import project_root, tracking_uri
 from steps._common import params_of, parser, run
 

@@ -21,7 +21,7 @@ from fgcross.diagnostics import diagnostics
 from fgcross.embeddings import available_media, load_embeddings
 from fgcross.io import write_json, write_text
 from fgcross.metrics import extended_metrics, per_class_ap, protocol_metrics, retrieval_scores
-from fgcross.reporting import per_class_summary
+from fgcross.reports.tables import per_class_summary
 from fgcross.tracking import resume_run, saved_run_id
 from steps._common import params_of, parser, run
 

@@ -25,8 +25,7 @@ def main(argv: list[str] | None = None) -> None:
     def body() -> None:
         device = pick_device(params["train"]["device"])
         model, config = load_model(args.model, device)
-        torch.set_grad_enabled(False)
-        with atomic_dir(args.out) as tmp:
+        with torch.no_grad(), atomic_dir(args.out) as tmp:  # scoped: main() may run inside another process
             for split in params["export"]["splits"]:
                 for media in config["media"]:
                     arrays = embed_split(model, load_split(Path(args.media) / media, split),

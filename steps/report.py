@@ -1,17 +1,23 @@
-"""Execute the report notebooks with papermill and render them to reports/html/ with nbconvert."""
+"""Execute the report notebooks with papermill and render them to offline HTML in reports/html/
+(one page per topic, index.html linking them), with nbconvert."""
 
 from __future__ import annotations
 
+import argparse
+import json
 from pathlib import Path
+from typing import Any
 
-from fgcross.notebooks import execute_and_render
+from fgcross.data.index_files import read_index
+from fgcross.reports.provenance import git_state
+from fgcross.reports.render import build_reports
 from fgcross.tracking import project_root, resume_run, saved_run_id, tracking_uri
 from steps._common import params_of, parser, run
 
 
-def main(argv: list[str] | None = None) -> None:
+def build_parser() -> argparse.ArgumentParser:
     p = parser("report", __doc__)
-    p.add_argument("--templates", default="reports/templates", help="parameterised notebooks")
+    p.add_argument("--templates", default="reports/templates", help="parameterised notebooks, one per page")
     p.add_argument("--executed", default="reports/executed", help="where the executed notebooks go")
     p.add_argument("--out", default="reports/html", help="HTML output folder")
     p.add_argument("--metrics", default="metrics/eval.json")
@@ -21,24 +27,49 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--index", default="build/index")
     p.add_argument("--model", default="models")
     p.add_argument("--ablation", default="metrics/ablation.csv", help="results of python -m steps.ablation")
-    args = p.parse_args(argv)
+    p.add_argument("--stage-times", default="logs/stage_times.jsonl", help="wall times the steps recorded")
+    p.add_argument("--pages", nargs="+", metavar="PAGE", help="build only these pages (default: all)")
+    return p
+
+
+def notebook_parameters(args: argparse.Namespace, params: dict[str, Any]) -> dict[str, Any]:
+    """Everything a report notebook may declare in its parameters cell."""
+    rp, tp = params["report"], params["tracking"]
+    return {
+        "metrics_path": args.metrics, "history_path": args.history, "exports_dir": args.exports,
+        "media_dir": args.media, "index_dir": args.index, "model_dir": args.model,
+        "split": params["eval"]["split"], "examples": rp["examples"], "top_k": rp["top_k"],
+        "sample_classes": rp["sample_classes"], "map_points": rp["map_points"],
+        "audio_seconds": rp["audio_seconds"], "audio_rate": rp["audio_rate"], "seed": params["train"]["seed"],
+        "tracking_uri": tracking_uri(tp, project_root()) if tp.get("enabled", True) else "",
+        "experiment": tp.get("experiment", "fgcross"), "ablation_path": args.ablation,
+        "params_path": args.params, "stage_times_path": args.stage_times,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = build_parser().parse_args(argv)
     params = params_of(args)
 
     def body() -> None:
-        rp = params["report"]
-        parameters = {
-            "metrics_path": args.metrics, "history_path": args.history, "exports_dir": args.exports,
-            "media_dir": args.media, "index_dir": args.index, "model_dir": args.model,
-            "split": params["eval"]["split"], "examples": rp.get("examples", 3), "top_k": rp.get("top_k", 5),
-            "tracking_uri": tracking_uri(params["tracking"], project_root()) if params["tracking"].get("enabled", True)
-            else "",
-            "experiment": params["tracking"].get("experiment", "fgcross"),
-            "ablation_path": args.ablation,
+        parameters = notebook_parameters(args, params)
+        metrics = json.loads(Path(args.metrics).read_text())
+        index = read_index(args.index)
+        config = json.loads((Path(args.model) / "config.json").read_text())
+        facts = {
+            "dataset": f"{index.root} ({len(index.classes)} classes; media: {', '.join(index.media)})",
+            "model": f"{config['model']['backbone']} at {config['model']['input_size']} px",
+            "evaluated on": f"the {params['eval']['split']} split",
+            "code": git_state()["commit"][:12],
         }
-        html = execute_and_render(Path(args.templates) / "index.ipynb", Path(args.executed) / "index.ipynb",
-                                  Path(args.out) / "index.html", parameters, progress=not args.quiet)
-        with resume_run(saved_run_id(Path(args.model) / "run.json"), params) as tracker:
-            tracker.log_artifact(html, "report")
+        try:
+            build_reports(args.templates, args.executed, args.out, parameters, metrics, facts,
+                          processes=params["report"]["processes"], pages=tuple(args.pages) if args.pages else None)
+        finally:  # the pages that built are kept (and tracked) even when another failed
+            if (Path(args.out) / "index.html").exists():
+                with resume_run(saved_run_id(Path(args.model) / "run.json"), params) as tracker:
+                    for page in sorted(Path(args.out).glob("*.html")):
+                        tracker.log_artifact(page, "report")
 
     run("report", body)
 

@@ -43,7 +43,11 @@ def dvc_stages():
             dep = dep.replace("${data.root}", params["data"]["root"])
             path = REPO / dep
             is_code = path.is_dir() and (dep.startswith("fgcross") or dep.startswith("steps"))
-            deps |= {str(p.relative_to(REPO)) for p in sorted(path.rglob("*.py"))} if is_code else {dep}
+            is_templates = path.is_dir() and dep == "reports/templates"
+            if is_code or is_templates:  # Snakemake lists a folder's files (a folder's mtime misses edits)
+                deps |= {str(p.relative_to(REPO)) for p in sorted(path.rglob("*.ipynb" if is_templates else "*.py"))}
+            else:
+                deps.add(dep)
         outs = {next(iter(o)) if isinstance(o, dict) else o for key in ("outs", "metrics", "plots")
                 for o in stage.get(key, [])}
         out[name] = {"cmd": " ".join(stage["cmd"].split()), "inputs": deps, "outputs": outs}

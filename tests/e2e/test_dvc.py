@@ -25,8 +25,8 @@ def test_dvc_repro_and_experiment(repo_copy):
 
     # --temp runs in a copy under .dvc/tmp/exps: its MLflow run must still reach this repo's store
     out = sh(["dvc", "exp", "run", "--temp", "-S", "loss.center_weight=0.01"], repo_copy)
-    ran = set(re.findall(r"Running stage '([a-z]+)'", out.stdout + out.stderr))
-    assert ran == {"train", "export", "evaluate", "report"}
+    ran = set(re.findall(r"Running stage '([a-z_]+)'", out.stdout + out.stderr))
+    assert ran == {"train", "export", "search_index", "evaluate", "report"}
     client = MlflowClient(tracking_uri=f"sqlite:///{repo_copy}/mlflow.db")
     exp = client.get_experiment_by_name("fgcross")
     train_runs = client.search_runs([exp.experiment_id], "tags.`fgcross.stage` = 'train'")
@@ -41,8 +41,8 @@ def test_dvc_repro_and_experiment(repo_copy):
 
     # the glyph text encoder end to end: only text and what follows re-run, not the other media
     out = sh(["dvc", "exp", "run", "--temp", "-S", "text.encoder=glyph"], repo_copy)
-    ran = set(re.findall(r"Running stage '([a-z]+)'", out.stdout + out.stderr))
-    assert ran == {"text", "train", "export", "evaluate", "report"}
+    ran = set(re.findall(r"Running stage '([a-z_]+)'", out.stdout + out.stderr))
+    assert ran == {"text", "train", "export", "search_index", "evaluate", "report"}
     rows = list(csv.DictReader(io.StringIO(sh(["dvc", "exp", "show", "--csv"], repo_copy).stdout)))
     glyph = next(row for row in rows if row["text.encoder"] == "glyph")
     assert 0.0 <= float(glyph["t2i"]) <= 1.0 and 0.0 <= float(glyph["bi_avg"]) <= 1.0

@@ -7,6 +7,9 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
+from fgcross.reports.pages import PAGES
+from fgcross.stage_times import latest_stage_times
+from tests.browser import load_pages
 from tests.e2e.conftest import sh
 
 KEYS = {"i2t", "i2a", "i2v", "t2i", "t2a", "t2v", "a2i", "a2t", "a2v", "v2i", "v2t", "v2a", "bi_avg",
@@ -18,9 +21,22 @@ def test_snakemake_pipeline(repo_copy):
     sh(["snakemake", "--cores", "2"], repo_copy)
     metrics = json.loads((repo_copy / "metrics/eval.json").read_text())
     assert set(metrics) == KEYS and all(0.0 <= v <= 1.0 for v in metrics.values())
-    html = (repo_copy / "reports/html/index.html").read_text()
-    assert f"{metrics['bi_avg']:.3f}" in html and f"{metrics['multi_avg']:.3f}" in html
-    assert "data:image/png;base64" in html and "Traceback" not in html
+    pages = sorted((repo_copy / "reports/html").glob("*.html"))
+    assert [p.stem for p in pages] == sorted(["index", *(p.slug for p in PAGES)])
+    loaded = load_pages([p.as_uri() for p in pages], repo_copy / "screenshots")
+    for url, page in loaded.items():
+        assert page.errors == [] and f"{metrics['bi_avg']:.3f}" in page.text, (url, page.errors)
+    index_text = loaded[(repo_copy / "reports/html/index.html").as_uri()].text
+    assert [k for k, v in metrics.items() if f"{v:.3f}" not in index_text] == []
+    examples = (repo_copy / "reports/html/examples.html").read_text()
+    assert "data:image/png;base64" in examples and "data:audio/wav;base64" in examples
+    assert "Traceback" not in examples
+    # the search index is built by the pipeline: a dataset video finds itself first
+    video = (repo_copy / "data/generated/list/video/test.txt").read_text().split()[0]
+    found = json.loads(sh(["fgcross", "search", f"data/generated/{video}", "--json", "-k", "3"], repo_copy).stdout)
+    assert found["results"][0]["id"] == video and found["results"][0]["score"] == pytest.approx(1.0, abs=1e-4)
+    times = latest_stage_times(repo_copy / "logs/stage_times.jsonl")
+    assert {"index", "frames", "train", "report"} <= set(times["stage"])
     for split in ("train", "test"):
         for media in ("image", "text", "audio", "video"):
             assert (repo_copy / "exports" / split / f"{media}.npz").exists()
@@ -48,4 +64,4 @@ def test_snakemake_pipeline(repo_copy):
     (repo_copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     dry = sh(["snakemake", "-n", "--cores", "2"], repo_copy).stdout
     jobs = set(re.findall(r"^(\w+)\s+\d+$", dry.split("Job stats:")[1].split("Reasons:")[0], flags=re.M))
-    assert jobs == {"frames_shard", "frames", "train", "export", "evaluate", "report", "all", "total"}
+    assert jobs == {"frames_shard", "frames", "train", "export", "search_index", "evaluate", "report", "all", "total"}

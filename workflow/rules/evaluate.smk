@@ -5,7 +5,7 @@ rule evaluate:
     input:
         embeddings="exports",
         index="build/index",
-        code=code("steps/evaluate.py", "fgcross/metrics.py", "fgcross/diagnostics.py"),
+        code=code("steps/evaluate.py", "fgcross/metrics.py", "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
     output:
         metrics="metrics/eval.json",
         retrieval="metrics/retrieval.json",
@@ -36,11 +36,11 @@ rule report:
         model="models",
         index="build/index",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
-        code=code("steps/report.py", "fgcross/reporting.py", "fgcross/notebooks.py"),
-        templates="reports/templates/index.ipynb",
+        code=code("steps/report.py", "fgcross/reports", "fgcross/stage_times.py"),
+        templates=sorted(str(p) for p in Path("reports/templates").glob("*.ipynb")),
     output:
-        html="reports/html/index.html",
-        executed="reports/executed/index.ipynb",
+        html=directory("reports/html"),
+        executed=directory("reports/executed"),
     params:
         report=config["report"],
     log:

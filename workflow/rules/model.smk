@@ -44,3 +44,22 @@ rule export:
     shell:
         "python -m steps.export --params params.yaml --quiet --model {input.model} --media build/media "
         "--out {output} > {log} 2>&1"
+
+
+rule search_index:
+    input:
+        embeddings="exports",
+        index="build/index",
+        media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
+        code=code("steps/search_index.py", "fgcross/search/gallery.py", "fgcross/reports/items.py"),
+    output:
+        directory("build/search"),
+    params:
+        search=config["search"],
+    log:
+        "logs/search_index.log",
+    conda:
+        "../envs/torch.yaml"
+    shell:
+        "python -m steps.search_index --params params.yaml --quiet --exports {input.embeddings} "
+        "--index {input.index} --media build/media --out {output} > {log} 2>&1"

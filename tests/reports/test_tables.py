@@ -4,15 +4,15 @@ import pytest
 from fgcross.data.index_files import read_index
 from fgcross.embeddings import Embeddings
 from fgcross.published import FGCROSSNET
-from fgcross.reporting import (
-    ItemRenderer,
+from fgcross.reports.examples import retrieval_examples
+from fgcross.reports.items import ItemRenderer
+from fgcross.reports.tables import (
     best_and_worst_classes,
     comparison_table,
     experiments_table,
     extended_table,
     map_matrix,
     per_class_summary,
-    retrieval_examples,
 )
 
 

@@ -1,23 +1,16 @@
-"""Building blocks of the HTML reports; the notebooks in reports/templates only call these.
+"""The tables of the reports (and of `python -m steps.compare`): mAPs beside the published
+numbers, the mAP matrix, more-than-mAP, per-class AP, and the MLflow experiments.
 
-Everything that comes from a dataset (class names, ids, text items) is HTML-escaped here,
-so a text item containing `<script>` is shown as text, never run.
+They are pandas frames; `DataFrame.to_html` escapes their cells, so class names and params
+from a dataset are shown as text.
 """
 
 from __future__ import annotations
-
-import base64
-import html
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from fgcross import MEDIA, MEDIA_LETTER
-from fgcross.data.index_files import Index
-from fgcross.data.prepared import load_split
-from fgcross.embeddings import Embeddings
-from fgcross.metrics import l2_normalize
 from fgcross.published import BEST_LATER, FGCROSSNET, METRIC_ORDER
 
 
@@ -40,77 +33,6 @@ def map_matrix(metrics: dict[str, float]) -> pd.DataFrame:
             table.loc[q, g] = metrics.get(f"{MEDIA_LETTER[q]}2{MEDIA_LETTER[g]}", np.nan)
         table.loc[q, "all"] = metrics[f"{MEDIA_LETTER[q]}2all"]
     return table
-
-
-def array_data_uri(pixels: np.ndarray) -> str:
-    """uint8 RGB [H, W, 3] (or a strip of frames [F, H, W, 3]) as an embedded PNG."""
-    import cv2
-
-    if pixels.ndim == 4:
-        pixels = np.concatenate(list(pixels), axis=1)
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise ValueError("could not encode thumbnail")
-    return "data:image/png;base64," + base64.b64encode(buf.tobytes()).decode()
-
-
-class ItemRenderer:
-    """Renders one dataset item as a small HTML block: a thumbnail, a frame strip, or text."""
-
-    def __init__(self, index: Index, media_dir: str | Path, split: str) -> None:
-        self.index, self.split = index, split
-        self.prepared = {m: load_split(Path(media_dir) / m, split) for m in index.media}
-        self.row_of = {m: {i: r for r, i in enumerate(p.ids)} for m, p in self.prepared.items()}
-
-    def html(self, media: str, item_id: str, correct: bool | None = None, query: bool = False) -> str:
-        """correct: True/False frames the item green/red; query frames it blue."""
-        row = self.row_of[media][item_id]
-        if media == "text":
-            body = (self.index.root / item_id).read_text(encoding="utf-8", errors="replace")
-            inner = f'<div class="txt">{html.escape(body[:300])}</div>'
-        else:
-            data = np.asarray(self.prepared[media].data[row])
-            inner = f'<img src="{array_data_uri(data)}" alt="{html.escape(item_id)}">'
-        label = int(self.prepared[media].labels[row])
-        mark = "query" if query else ("" if correct is None else ("ok" if correct else "no"))
-        name = html.escape(self.index.classes[label])
-        return (f'<div class="item {mark}"><div class="media">{media}</div>{inner}'
-                f'<div class="cls">{name}</div></div>')
-
-
-REPORT_CSS = """
-<style>
-.row{display:flex;gap:6px;align-items:flex-start;margin:6px 0 14px 0;flex-wrap:wrap}
-.item{border:3px solid #ccc;padding:3px;width:150px;font:11px sans-serif;overflow:hidden}
-.item img{max-width:144px;image-rendering:pixelated}
-.item.ok{border-color:#2a2}.item.no{border-color:#c33}.item.query{border-color:#36c}
-.txt{white-space:pre-wrap;max-height:110px;overflow:auto}
-.media{color:#666;font-weight:bold}.cls{color:#333}
-</style>
-"""
-
-
-def retrieval_examples(embeddings: dict[str, Embeddings], renderer: ItemRenderer, per_media: int = 3,
-                       top_k: int = 5, seed: int = 0) -> str:
-    """For a few queries of each media, the top-k items of the stacked gallery of all media."""
-    media = [m for m in MEDIA if m in embeddings]
-    gallery = l2_normalize(np.concatenate([embeddings[m].features for m in media]))
-    g_media = np.concatenate([[m] * len(embeddings[m].labels) for m in media])
-    g_ids = np.concatenate([embeddings[m].ids for m in media])
-    g_labels = np.concatenate([embeddings[m].labels for m in media])
-    rng = np.random.default_rng(seed)
-    parts = [REPORT_CSS]
-    for m in media:
-        e = embeddings[m]
-        for q in rng.choice(len(e.labels), size=min(per_media, len(e.labels)), replace=False):
-            sims = gallery @ l2_normalize(e.features[q:q + 1])[0]
-            own = (g_media == m) & (g_ids == e.ids[q])
-            sims[own] = -np.inf  # do not show the query as its own first answer
-            top = np.argsort(-sims, kind="stable")[:top_k]
-            blocks = [renderer.html(m, str(e.ids[q]), query=True)]
-            blocks += [renderer.html(str(g_media[t]), str(g_ids[t]), bool(g_labels[t] == e.labels[q])) for t in top]
-            parts.append(f'<div class="row">{"".join(blocks)}</div>')
-    return "\n".join(parts)
 
 
 def extended_table(retrieval: dict[str, dict[str, float]]) -> pd.DataFrame:

@@ -1,0 +1,127 @@
+"""One search against a PKU-sized gallery, once the model is loaded (issue 8: 200 ms or less on CPU).
+
+    python -m benchmarks.search_latency [--gallery 21478] [--repeats 10]
+
+The model is the default config (params.yaml: backbone, input size, preparation) with 200
+classes (PKU's), random weights: latency does not depend on what it learnt. The gallery
+is a search index of 21,478 items (the PKU FG-XMedia test set's size) in PKU's media
+proportions, with random unit features. Queries are real files of each media from a small
+generated dataset, prepared and embedded as `fgcross search` does: decode, prepare, embed,
+rank. Baseline, measured in the same run: the first query after start-up (what a one-shot
+`fgcross search` call pays: importing, loading the model and the index). Both backends
+(numpy, faiss) are timed when faiss is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fgcross.config import load_params
+from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.io import write_json
+from fgcross.metrics import l2_normalize
+from fgcross.models.fgcrossnet import ModelConfig
+from fgcross.search.gallery import SearchIndex, _write_blobs, faiss_available
+from fgcross.search.query import QueryEncoder, media_of
+from fgcross.training.checkpoint import save_checkpoint
+from fgcross.training.pipeline import PREPARATION_SECTIONS
+
+PKU_TEST = {"image": 5794, "text": 5794, "audio": 4000, "video": 5890}  # scaled to --gallery below
+GOAL_MS = 200.0
+
+
+def write_model(folder: Path, params: dict, classes: int) -> None:
+    from fgcross.models import build_model
+
+    m = params["model"]
+    cfg = ModelConfig(backbone=m["backbone"], num_classes=classes, input_size=m["input_size"],
+                      text_embed_dim=m["text_embed_dim"], text_encoder=params["text"]["encoder"])
+    model = build_model(cfg, "none")
+    save_checkpoint(folder / "model.pt", {"model": model.state_dict()})
+    write_json(folder / "config.json", {"model": cfg.to_dict(), "pretrained": "none",
+                                        "media": ["image", "text", "audio", "video"],
+                                        "classes": [f"{i:03d}.class" for i in range(classes)],
+                                        "preparation": {s: params[s] for s in PREPARATION_SECTIONS}})
+
+
+def write_gallery(folder: Path, size: int, classes: int, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    total = sum(PKU_TEST.values())
+    counts = {m: round(size * n / total) for m, n in PKU_TEST.items()}
+    counts["video"] += size - sum(counts.values())
+    folder.mkdir(parents=True)
+    np.save(folder / "features.npy", l2_normalize(rng.random((size, classes), dtype=np.float32)))
+    rows, ranges, start = [], {}, 0
+    for media, n in counts.items():
+        ranges[media] = [start, start + n]
+        rows += [{"media": media, "split": "test", "id": f"{media}/{i}", "label": i % classes,
+                  "class_name": f"{i % classes:03d}.class", "path": f"{media}/{i}", "snippet": ""} for i in range(n)]
+        start += n
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "row", range(len(frame)))
+    frame.to_csv(folder / "items.csv", index=False)
+    _write_blobs(folder / "previews", [b""] * size)
+    _write_blobs(folder / "sounds", [b""] * size)
+    write_json(folder / "meta.json", {"ranges": ranges, "splits": ["test"], "items": size, "dim": classes,
+                                      "classes": [f"{i:03d}.class" for i in range(classes)]})
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--gallery", type=int, default=21478)
+    p.add_argument("--classes", type=int, default=200)
+    p.add_argument("--repeats", type=int, default=10)
+    p.add_argument("--params", default="params.yaml")
+    args = p.parse_args(argv)
+    params = load_params(args.params)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        cfg = SyntheticConfig.from_params({**params["synthetic"], "families": 1, "species_per_family": 2,
+                                           "train_per_class": 1, "test_per_class": 1})
+        generate_dataset(tmp / "data", cfg, progress=False)
+        queries = {}
+        for media in ("image", "text", "audio", "video"):
+            first = (tmp / "data/list" / media / "test.txt").read_text().split()[0]
+            queries[media] = tmp / "data" / first
+        write_model(tmp / "models", params, args.classes)
+        write_gallery(tmp / "search", args.gallery, args.classes)
+
+        start = time.perf_counter()
+        encoder = QueryEncoder(tmp / "models")
+        index = SearchIndex(tmp / "search", "numpy")
+        index.search(encoder.embed_file(queries["image"], "image"), "all", 10)
+        cold_ms = (time.perf_counter() - start) * 1000
+
+        backends = ["numpy", "faiss"] if faiss_available() else ["numpy"]
+        print(f"search_latency: gallery {args.gallery} items x {args.classes} dims; {params['model']['backbone']} at "
+              f"{params['model']['input_size']} px; median of {args.repeats} warm queries per media")
+        for backend in backends:
+            index = SearchIndex(tmp / "search", backend)
+            for media, path in queries.items():
+                index.search(encoder.embed_file(path, media_of(path)), "all", 10)  # warm
+                times = []
+                for _ in range(args.repeats):
+                    t0 = time.perf_counter()
+                    index.search(encoder.embed_file(path, media_of(path)), "all", 10)
+                    times.append((time.perf_counter() - t0) * 1000)
+                warm = statistics.median(times)
+                print(f"search_latency: {backend:5s} {media:5s} {warm:7.1f} ms (goal <= {GOAL_MS:.0f} ms: "
+                      f"{'met' if warm <= GOAL_MS else 'NOT met'}); first query after start-up (baseline) "
+                      f"{cold_ms:.0f} ms, {cold_ms / warm:.0f}x slower")
+            vector = encoder.embed_file(queries["image"], "image")
+            t0 = time.perf_counter()
+            for _ in range(args.repeats):
+                index.search(vector, "all", 10)
+            ranking_ms = (time.perf_counter() - t0) * 1000 / args.repeats
+            print(f"search_latency: {backend:5s} ranking alone {ranking_ms:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""`python -m fgcross` is the `fgcross` command."""
+
+from fgcross.cli import main
+
+main()

@@ -1,0 +1,123 @@
+"""The `fgcross` command (also `python -m fgcross`): search with a trained model.
+
+    fgcross index                          # build/search from exports/ (also a pipeline stage)
+    fgcross search bird.jpg                # the same species in every media
+    fgcross search "a small red bird with a forked tail" --media audio -k 5 --json
+    fgcross serve                          # a local web page on http://127.0.0.1:8765
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from fgcross.config import ParamsError, load_params
+
+DEFAULTS = {"splits": ["train", "test"], "backend": "auto", "k": 10, "max_upload_mb": 20.0,
+            "host": "127.0.0.1", "port": 8765, "audio_seconds": 3.0, "audio_rate": 8000}
+
+
+def search_params(path: str) -> dict[str, Any]:
+    """The `search` section of the params file, or the defaults where there is no file."""
+    if not Path(path).exists():
+        return dict(DEFAULTS)
+    return {**DEFAULTS, **load_params(path).get("search", {})}
+
+
+def _fail(message: str) -> None:
+    print(f"fgcross: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+def cmd_index(args: argparse.Namespace, sp: dict[str, Any]) -> None:
+    from fgcross.search.gallery import build_search_index
+
+    start = time.perf_counter()
+    counts = build_search_index(args.exports, args.index, args.media, args.out, sp["splits"],
+                                sp["audio_seconds"], sp["audio_rate"], progress=not args.quiet)
+    print(f"indexed {sum(counts.values())} items ({', '.join(f'{m} {n}' for m, n in counts.items())}) "
+          f"into {args.out} in {time.perf_counter() - start:.1f} s")
+
+
+def run_query(query: str, encoder, index, media: str, k: int, max_bytes: int):
+    """Embed QUERY (a file, or typed text) and rank the index; raises QueryError."""
+    from fgcross.search.query import check_file, looks_like_a_file
+
+    if looks_like_a_file(query):
+        vector = encoder.embed_file(query, check_file(query, max_bytes))
+    else:
+        vector = encoder.embed_text(query)
+    return index.search(vector, media, k)
+
+
+def format_table(hits) -> str:
+    rows = [("rank", "media", "id", "class", "score", "path")]
+    rows += [(str(h.rank), h.media, h.id, h.class_name, f"{h.score:.4f}", h.path) for h in hits]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+
+
+def cmd_search(args: argparse.Namespace, sp: dict[str, Any]) -> None:
+    from fgcross.search.gallery import SearchIndex
+    from fgcross.search.query import QueryEncoder
+
+    index = SearchIndex(args.index_dir, sp["backend"])
+    encoder = QueryEncoder(args.model)
+    hits = run_query(args.query, encoder, index, args.media, args.k or sp["k"], int(sp["max_upload_mb"] * 2**20))
+    if args.json:
+        print(json.dumps({"query": args.query, "media": args.media, "results": [h.as_dict() for h in hits]},
+                         indent=2))
+    else:
+        print(format_table(hits))
+
+
+def cmd_serve(args: argparse.Namespace, sp: dict[str, Any]) -> None:
+    from fgcross.search.server import serve
+
+    serve(args.index_dir, args.model, args.host or sp["host"], args.port or sp["port"], sp)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fgcross", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--params", default="params.yaml", help="params file (its `search` section; defaults if absent)")
+    sub = p.add_subparsers(dest="command", required=True)
+    ix = sub.add_parser("index", help="build the search index from the exported embeddings")
+    ix.add_argument("--exports", default="exports")
+    ix.add_argument("--index", default="build/index", help="the index stage's folder (item paths, classes)")
+    ix.add_argument("--media", default="build/media", help="prepared media (thumbnails, frame strips)")
+    ix.add_argument("--out", default="build/search")
+    ix.add_argument("--quiet", action="store_true")
+    for name, helptext in (("search", "search with a file or a quoted text"), ("serve", "a local search web page")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--index-dir", default="build/search", help="the search index (fgcross index)")
+        sp.add_argument("--model", default="models", help="the trained model folder")
+        if name == "search":
+            sp.add_argument("query", help="a JPEG/PNG image, MP4 video, WAV/FLAC/MP3 audio or TXT file; or text")
+            sp.add_argument("--media", default="all", choices=["all", "image", "text", "audio", "video"],
+                            help="the media to return")
+            sp.add_argument("-k", type=int, default=0, help="results (default: search.k)")
+            sp.add_argument("--json", action="store_true", help="JSON instead of a table")
+        else:
+            sp.add_argument("--host", default="", help="address to bind (default: search.host, 127.0.0.1)")
+            sp.add_argument("--port", type=int, default=0, help="port (default: search.port)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> None:
+    from fgcross.search.query import QueryError
+
+    args = build_parser().parse_args(argv)
+    try:
+        sp = search_params(args.params)
+        {"index": cmd_index, "search": cmd_search, "serve": cmd_serve}[args.command](args, sp)
+    except (QueryError, ParamsError, FileNotFoundError, ValueError, ImportError) as err:
+        _fail(str(err))
+
+
+if __name__ == "__main__":
+    main()

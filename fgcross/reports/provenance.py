@@ -1,0 +1,60 @@
+"""The provenance page: which code, params, packages and machine made these results."""
+
+from __future__ import annotations
+
+import os
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+import pandas as pd
+
+PACKAGES = ("fgcross", "torch", "torchvision", "numpy", "pandas", "scikit-learn", "librosa", "soundfile",
+            "opencv-python-headless", "pillow", "matplotlib", "snakemake", "dvc", "mlflow", "papermill",
+            "nbconvert", "faiss-cpu")
+
+
+def git_state(root: str | Path = ".") -> dict[str, str]:
+    """The commit checked out and whether the work tree differs from it (tracked files)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20,
+                              check=True).stdout.strip()
+
+    try:
+        commit = git("rev-parse", "HEAD")
+        changed = git("status", "--porcelain", "--untracked-files=no")
+        subject = git("log", "-1", "--format=%s")
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": "not a git checkout", "state": "", "subject": ""}
+    return {"commit": commit, "state": "modified" if changed else "clean", "subject": subject,
+            "changed files": ", ".join(line[3:] for line in changed.splitlines()[:20])}
+
+
+def package_versions(names: tuple[str, ...] = PACKAGES) -> pd.DataFrame:
+    rows = []
+    for name in names:
+        try:
+            rows.append({"package": name, "version": metadata.version(name)})
+        except metadata.PackageNotFoundError:
+            rows.append({"package": name, "version": "not installed"})
+    return pd.DataFrame(rows)
+
+
+def machine() -> dict[str, str]:
+    """OS, Python, CPU cores, memory, and the GPU torch sees (if any)."""
+    info = {"platform": platform.platform(), "python": platform.python_version(),
+            "processor": platform.machine(), "cpu cores": str(os.cpu_count())}
+    try:
+        pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
+        info["memory"] = f"{pages * size / 2**30:.1f} GiB"
+    except (ValueError, OSError, AttributeError):
+        pass
+    try:
+        import torch
+
+        info["cuda"] = (", ".join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count()))
+                        if torch.cuda.is_available() else "none")
+    except ImportError:
+        info["cuda"] = "torch not installed"
+    return info

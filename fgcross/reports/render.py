@@ -1,0 +1,102 @@
+"""Executing the parameterised report notebooks (papermill) and rendering them to offline HTML
+(nbconvert), one page per topic, in parallel, plus the index page that links them."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from fgcross.io import atomic_dir, write_text
+from fgcross.reports.pages import PAGES, index_html, nav_html
+
+TEMPLATE_DIR = Path(__file__).parent / "nbtemplate"
+log = logging.getLogger("report")
+
+
+class ReportError(RuntimeError):
+    """One or more pages failed to build; the message names them and their executed notebooks."""
+
+
+def notebook_parameters(template: str | Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    """The subset of `parameters` that the notebook declares in its `parameters` cell."""
+    import papermill
+
+    declared = papermill.inspect_notebook(str(template))
+    return {k: v for k, v in parameters.items() if k in declared}
+
+
+def render_html(notebook_path: str | Path, html_out: str | Path, nav: str = "") -> Path:
+    """Code-free HTML of an executed notebook with the offline template (nothing fetched)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    notebook = nbformat.read(str(notebook_path), as_version=4)
+    exporter = HTMLExporter(template_name="offline", extra_template_basedirs=[str(TEMPLATE_DIR)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(notebook, resources={"fgcross_nav": nav})
+    write_text(html_out, body)
+    return Path(html_out)
+
+
+def execute_and_render(template: str | Path, executed: str | Path, html_out: str | Path,
+                       parameters: dict[str, Any], progress: bool = True, nav: str = "") -> Path:
+    """Run `template` with the parameters it declares, keep the executed notebook (with the
+    failing cell's traceback, when one fails), write its HTML."""
+    import papermill
+
+    papermill.execute_notebook(str(template), str(executed), parameters=notebook_parameters(template, parameters),
+                               kernel_name="python3", progress_bar=progress, cwd=str(Path.cwd()))
+    return render_html(executed, html_out, nav)
+
+
+def _build_page(template: str, executed: str, html_out: str, parameters: dict[str, Any], nav: str) -> str:
+    """One page in a worker process; returns an error line instead of raising (so that one
+    failed page does not lose the others)."""
+    # the kernel imports fgcross from this source tree, installed or not, whatever the cwd
+    source = str(Path(__file__).resolve().parents[2])
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [source, os.environ.get("PYTHONPATH")]))
+    try:
+        execute_and_render(template, executed, html_out, parameters, progress=False, nav=nav)
+        return ""
+    except Exception as err:  # noqa: BLE001 - reported with the page's name by build_reports
+        first = str(err).strip().splitlines()
+        return f"{type(err).__name__}: {first[-1] if first else ''}"[:500]
+
+
+def build_reports(templates: str | Path, executed: str | Path, out: str | Path, parameters: dict[str, Any],
+                  metrics: dict[str, float], facts: dict[str, str], processes: int = 0,
+                  pages: tuple[str, ...] | None = None) -> list[Path]:
+    """Every page of PAGES (or those named) into `out`, with index.html linking them.
+
+    Pages run in `processes` worker processes (0 = one per core, at most one per page). A
+    page that fails leaves the others built; the index marks it, and ReportError names it
+    once everything else is written. The HTML folder is replaced as a whole.
+    """
+    wanted = [p for p in PAGES if pages is None or p.slug in pages]
+    processes = processes or min(len(wanted), os.cpu_count() or 1)
+    failed: dict[str, str] = {}
+    with atomic_dir(out) as html_tmp, atomic_dir(executed) as nb_tmp:
+        jobs = {}
+        with ProcessPoolExecutor(max_workers=max(1, processes), mp_context=get_context("spawn")) as pool:
+            for page in wanted:
+                template = Path(templates) / f"{page.slug}.ipynb"
+                if not template.exists():
+                    raise FileNotFoundError(f"{template}: report template missing")
+                jobs[pool.submit(_build_page, str(template), str(nb_tmp / f"{page.slug}.ipynb"),
+                                 str(html_tmp / f"{page.slug}.html"), parameters,
+                                 nav_html(page.slug, metrics))] = page.slug
+            for future in as_completed(jobs):
+                error = future.result()
+                if error:
+                    failed[jobs[future]] = error
+                log.info("%s page %s", jobs[future], "FAILED: " + error if error else "built")
+        write_text(html_tmp / "index.html", index_html(metrics, facts, failed))
+    if failed:
+        names = ", ".join(f"{slug} ({error}; see {Path(executed) / (slug + '.ipynb')})"
+                          for slug, error in failed.items())
+        raise ReportError(f"report pages failed: {names}")
+    return [Path(out) / "index.html", *(Path(out) / f"{p.slug}.html" for p in wanted)]

@@ -1,0 +1,187 @@
+"""The search index: every exported item of every media, ready to rank and to show.
+
+    build/search/
+      features.npy        float32 [N, C], unit-normalised, items grouped by media
+      items.csv           row, media, split, id, label, class_name, path, snippet (text items)
+      previews.bin/.npy   a PNG per item (image thumbnail, video frame strip, spectrogram)
+      sounds.bin/.npy     a short WAV clip per audio item (empty for others)
+      meta.json           media ranges, splits, class names, model config digest
+
+Everything a result page shows is in this folder, so the server reads no file but the
+uploaded query and the index. Ranking is by cosine similarity (inner product of unit
+vectors), with faiss (IndexFlatIP, exact) when installed, numpy otherwise: the same order.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from fgcross import MEDIA
+from fgcross.data.index_files import read_index
+from fgcross.data.prepared import load_extra, load_split
+from fgcross.embeddings import available_media, load_embeddings
+from fgcross.io import atomic_dir, read_json, write_json
+from fgcross.metrics import l2_normalize
+from fgcross.reports.items import png_bytes, wav_bytes
+
+SNIPPET = 300  # characters of a text item kept for display
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    media: str
+    id: str
+    class_name: str
+    score: float
+    path: str
+    row: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"rank": self.rank, "media": self.media, "id": self.id, "class": self.class_name,
+                "score": round(self.score, 6), "path": self.path}
+
+
+def _write_blobs(path: Path, blobs: list[bytes]) -> None:
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum([len(b) for b in blobs])
+    with open(path.with_suffix(".bin"), "wb") as handle:
+        for blob in blobs:
+            handle.write(blob)
+    np.save(path.with_suffix(".npy"), offsets)
+
+
+def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: str | Path, out: str | Path,
+                       splits: list[str], audio_seconds: float = 3.0, audio_rate: int = 8000,
+                       progress: bool = True) -> dict[str, int]:
+    """Index the exported embeddings of `splits`, with what a result page shows of each item."""
+    index = read_index(index_dir)
+    paths = dict(zip(index.manifest["id"], index.manifest["path"], strict=True))
+    features, items, previews, sounds, ranges = [], [], [], [], {}
+    for media in MEDIA:
+        start = sum(len(f) for f in features)
+        for split in splits:
+            folder = Path(exports) / split
+            if not folder.exists():
+                raise FileNotFoundError(f"{folder}: no exported split {split!r} (export.splits lists the splits)")
+            if media not in available_media(folder):
+                continue
+            emb = load_embeddings(folder, media)
+            prepared = load_split(Path(media_dir) / media, split)
+            row_of = {i: r for r, i in enumerate(prepared.ids)}
+            strips = load_extra(Path(media_dir) / media, split, "preview") if media == "video" else None
+            features.append(l2_normalize(emb.features))
+            for item_id, label in tqdm(list(zip(emb.ids, emb.labels, strict=True)), desc=f"index {media}/{split}",
+                                       disable=not progress, leave=False):
+                item_id = str(item_id)
+                file = index.root / paths[item_id]
+                row = row_of[item_id]
+                snippet = ""
+                if media == "text":
+                    snippet = file.read_text(encoding="utf-8", errors="replace")[:SNIPPET]
+                    previews.append(b"")
+                else:
+                    pixels = strips[row] if strips is not None else prepared.data[row]
+                    previews.append(png_bytes(np.asarray(pixels)))
+                sounds.append(wav_bytes(file, audio_seconds, audio_rate) or b"" if media == "audio" else b"")
+                items.append({"media": media, "split": split, "id": item_id, "label": int(label),
+                              "class_name": index.classes[int(label)], "path": paths[item_id], "snippet": snippet})
+        end = sum(len(f) for f in features)
+        if end > start:
+            ranges[media] = [start, end]
+    if not items:
+        raise FileNotFoundError(f"{exports}: no exported embeddings for splits {splits}")
+    with atomic_dir(out) as tmp:
+        np.save(tmp / "features.npy", np.concatenate(features).astype(np.float32))
+        frame = pd.DataFrame(items)
+        frame.insert(0, "row", range(len(frame)))
+        frame.to_csv(tmp / "items.csv", index=False)
+        _write_blobs(tmp / "previews", previews)
+        _write_blobs(tmp / "sounds", sounds)
+        write_json(tmp / "meta.json", {"ranges": ranges, "splits": splits, "classes": index.classes,
+                                       "items": len(frame), "dim": int(features[0].shape[1])})
+    return {m: e - s for m, (s, e) in ranges.items()}
+
+
+def faiss_available() -> bool:
+    try:
+        import faiss  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class SearchIndex:
+    """A loaded search index: rank a query vector against all media or one."""
+
+    def __init__(self, folder: str | Path, backend: str = "auto") -> None:
+        folder = Path(folder)
+        if not (folder / "meta.json").exists():
+            raise FileNotFoundError(f"{folder}: no search index here (build it with `fgcross index`)")
+        self.folder = folder
+        self.meta = read_json(folder / "meta.json")
+        self.features = np.load(folder / "features.npy")
+        self.items = pd.read_csv(folder / "items.csv", dtype={"id": str, "path": str, "class_name": str,
+                                                              "snippet": str}, keep_default_na=False)
+        self.ranges = {m: tuple(self.meta["ranges"][m]) for m in MEDIA if m in self.meta["ranges"]}
+        self._blobs = {name: (np.load(folder / f"{name}.npy"), np.memmap(folder / f"{name}.bin", mode="r")
+                              if (folder / f"{name}.bin").stat().st_size else np.zeros(0, np.uint8))
+                       for name in ("previews", "sounds")}
+        if backend not in ("auto", "numpy", "faiss"):
+            raise ValueError(f"unknown search backend {backend!r}: expected auto, numpy or faiss")
+        if backend == "faiss" and not faiss_available():
+            raise ImportError("search.backend is faiss but faiss is not installed (pip install faiss-cpu)")
+        self.backend = "faiss" if backend in ("auto", "faiss") and faiss_available() else "numpy"
+        self._faiss = None
+        if self.backend == "faiss":
+            import faiss
+
+            self._faiss = faiss.IndexFlatIP(self.features.shape[1])
+            self._faiss.add(self.features)
+
+    @property
+    def media(self) -> list[str]:
+        return list(self.ranges)
+
+    def search(self, vector: np.ndarray, media: str = "all", k: int = 10) -> list[Hit]:
+        """The k items most similar to `vector` (cosine), from one media or all."""
+        if media != "all" and media not in self.ranges:
+            raise ValueError(f"the index holds no {media} items (it has: {', '.join(self.media)})")
+        start, end = self.ranges[media] if media != "all" else (0, len(self.features))
+        k = max(1, min(k, end - start))
+        query = l2_normalize(np.asarray(vector, np.float32).reshape(1, -1))
+        if self._faiss is not None:
+            import faiss
+
+            params = None if media == "all" else faiss.SearchParameters(sel=faiss.IDSelectorRange(start, end))
+            scores, rows = self._faiss.search(query, k, params=params)
+            scores, rows = scores[0], rows[0]
+        else:
+            sims = self.features[start:end] @ query[0]
+            top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
+            top = top[np.lexsort((top, -sims[top]))]  # by score, ties by row: faiss's order
+            scores, rows = sims[top], top + start
+        hits = []
+        for rank, (row, score) in enumerate(zip(rows, scores, strict=True), start=1):
+            item = self.items.iloc[int(row)]
+            hits.append(Hit(rank, item["media"], item["id"], item["class_name"], float(score), item["path"], int(row)))
+        return hits
+
+    def _blob(self, name: str, row: int) -> bytes:
+        offsets, data = self._blobs[name]
+        return bytes(data[offsets[row]:offsets[row + 1]])
+
+    def preview_uri(self, row: int) -> str:
+        blob = self._blob("previews", row)
+        return "data:image/png;base64," + base64.b64encode(blob).decode() if blob else ""
+
+    def sound_uri(self, row: int) -> str:
+        blob = self._blob("sounds", row)
+        return "data:audio/wav;base64," + base64.b64encode(blob).decode() if blob else ""

@@ -1,0 +1,100 @@
+"""A query, file or typed text, prepared exactly as the model's training data was and embedded.
+
+The preparation params are the ones stored with the model (models/config.json,
+"preparation"), not today's params.yaml: a query goes through the same converter
+(fgcross.media.converters) with the same settings as the items the model learnt from.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fgcross.data.prepared import PreparedSplit
+from fgcross.embeddings import embed_split
+from fgcross.media.converters import BY_MEDIA, converter
+from fgcross.training.pipeline import load_model
+
+MEDIA_BY_EXTENSION = {
+    ".jpg": "image", ".jpeg": "image", ".png": "image",
+    ".mp4": "video",
+    ".wav": "audio", ".flac": "audio", ".mp3": "audio",
+    ".txt": "text",
+}
+
+
+class QueryError(ValueError):
+    """A query that cannot be searched with; the message says why and names the file."""
+
+
+def media_of(path: str | Path) -> str:
+    media = MEDIA_BY_EXTENSION.get(Path(path).suffix.lower())
+    if media is None:
+        known = ", ".join(sorted(MEDIA_BY_EXTENSION))
+        raise QueryError(f"{path}: unknown file type {Path(path).suffix or '(none)'!r}; a query is one of {known}, "
+                         "or a quoted text")
+    return media
+
+
+def check_file(path: str | Path, max_bytes: int) -> str:
+    """The media of a query file, after checking its type and size; raises QueryError."""
+    path = Path(path)
+    media = media_of(path)
+    if not path.is_file():
+        raise QueryError(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise QueryError(f"{path}: empty file")
+    if size > max_bytes:
+        raise QueryError(f"{path}: {size / 2**20:.1f} MiB is above the size limit of {max_bytes / 2**20:.1f} MiB "
+                         "(search.max_upload_mb)")
+    return media
+
+
+def looks_like_a_file(query: str) -> bool:
+    """A query naming a file is not typed text: an existing path, a known extension, or one
+    word with a path separator or an extension (`photo.gif` is refused as a file type, not
+    searched as text)."""
+    if "\n" in query or len(query) > 4096:
+        return False
+    try:
+        if Path(query).exists() or Path(query).suffix.lower() in MEDIA_BY_EXTENSION:
+            return True
+    except OSError:  # a name too long for the file system is text
+        return False
+    one_word = query.strip() and not any(c.isspace() for c in query.strip())
+    return bool(one_word and ("/" in query or "\\" in query or Path(query.strip()).suffix))
+
+
+class QueryEncoder:
+    """The trained model and its preparation params: a query file in, a feature vector out."""
+
+    def __init__(self, model_dir: str | Path, device: str = "cpu") -> None:
+        self.device = torch.device(device)
+        self.model, self.config = load_model(model_dir, self.device)
+        self.input_size = int(self.config["model"]["input_size"])
+        self.converters = {m: converter(m, self.config["preparation"][BY_MEDIA[m].section])
+                           for m in self.config["media"]}
+
+    def embed_file(self, path: str | Path, media: str) -> np.ndarray:
+        """Prepare and embed one file; a file the converter cannot read is a QueryError."""
+        if media not in self.converters:
+            raise QueryError(f"{path}: the model was not trained on {media} (it knows: {', '.join(self.converters)})")
+        try:
+            data = self.converters[media](Path(path))
+        except Exception as err:  # noqa: BLE001 - any decoder failure is a bad query file
+            raise QueryError(f"{path}: cannot read this {media} file: {err}") from err
+        split = PreparedSplit(media, "query", data[None], ["query"], np.zeros(1, np.int64))
+        return embed_split(self.model, split, self.input_size, self.device)["features"][0]
+
+    def embed_text(self, text: str) -> np.ndarray:
+        """Typed text: prepared through a temporary .txt file, as a text item of the dataset is."""
+        if not text.strip():
+            raise QueryError("empty text query")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "query.txt"
+            path.write_text(text, encoding="utf-8")
+            return self.embed_file(path, "text")

@@ -1,0 +1,106 @@
+"""Every report page, built by the real steps for a dataset that lacks a media (audio) and
+holds hostile text, then loaded in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from fgcross.reports.pages import PAGES
+from tests.browser import load_pages
+from tests.conftest import REPO, write_tiny_params
+
+HOSTILE_TEXT = "<script>window.__xss_text = 1</script> & <b>bold</b> <img src=x onerror=\"window.__xss_img=1\">"
+HOSTILE_CLASS = "<script>window.__xss_class=1</script>Evil_<i>Gull</i>"
+SECTIONS = {  # a heading (or phrase) of every section of every page
+    "dataset": ["Items per class", "The same species in every media", "Problems found by the index stage",
+                "absent from this dataset"],
+    "training": ["Losses per term", "Training accuracy per media", "Throughput", "Every epoch"],
+    "retrieval": ["mAP beside the published numbers", "Precision at k", "Per class"],
+    "examples": ["query:"],
+    "embedding": ["A 2-D map (t-SNE)", "Modality gap"],
+    "experiments": ["Tracked runs", "Loss ablation"],
+    "provenance": ["Wall time per stage", "Params", "Packages"],
+}
+
+
+@pytest.fixture(scope="module")
+def report_run(tmp_path_factory, dataset) -> Path:
+    """A working folder where the steps ran from index to report, audio lists removed."""
+    import os
+
+    from steps import evaluate, export, frames, images, index, report, spectrograms, text, train
+
+    work = tmp_path_factory.mktemp("report_run")
+    root = work / "data" / "generated"
+    shutil.copytree(dataset, root)
+    shutil.rmtree(root / "list" / "audio")
+    first_text = (root / "list/text/test.txt").read_text().split()[0]
+    (root / first_text).write_text(HOSTILE_TEXT, encoding="utf-8")
+    classes = (root / "classes.txt").read_text().splitlines()
+    classes[0] = f"0 {HOSTILE_CLASS}"
+    (root / "classes.txt").write_text("\n".join(classes) + "\n")
+    write_tiny_params(work / "params.yaml", {"tracking": {"uri": f"sqlite:///{work}/mlflow.db"},
+                                             "report": {"processes": 2}})
+    old = Path.cwd()
+    os.chdir(work)
+    try:
+        for step in (index, images, text, frames, spectrograms, train, export):
+            step.main(["--quiet"])
+        evaluate.main(["--quiet", "--classes", "build/index/classes.csv", "--plots", "plots"])
+        report.main(["--quiet", "--templates", str(REPO / "reports/templates")])
+    finally:
+        os.chdir(old)
+    return work
+
+
+def test_every_page_builds_with_every_section(report_run):
+    html_dir = report_run / "reports/html"
+    assert sorted(p.name for p in html_dir.glob("*.html")) == sorted(["index.html", *(f"{p.slug}.html" for p in PAGES)])
+    for page, phrases in SECTIONS.items():
+        body = (html_dir / f"{page}.html").read_text(encoding="utf-8")
+        for phrase in phrases:
+            assert phrase in body, f"{page}: no {phrase!r}"
+        assert "Traceback" not in body, page
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in body, f"{page}: a warning or error shows"
+    assert "audio" not in json.loads((report_run / "models/config.json").read_text())["media"]
+    executed = sorted(p.name for p in (report_run / "reports/executed").glob("*.ipynb"))
+    assert executed == sorted(f"{p.slug}.ipynb" for p in PAGES)
+
+
+def test_dataset_text_is_escaped_on_every_page(report_run):
+    for page in (report_run / "reports/html").glob("*.html"):
+        body = page.read_text(encoding="utf-8")
+        assert "<script>window.__xss" not in body and "<img src=x" not in body, page.name
+    dataset_page = (report_run / "reports/html/dataset.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;window.__xss_class=1&lt;/script&gt;Evil_&lt;i&gt;Gull&lt;/i&gt;" in dataset_page
+
+
+def test_pages_are_offline(report_run):
+    for page in (report_run / "reports/html").glob("*.html"):
+        body = page.read_text(encoding="utf-8")
+        for attribute in ('src="http', "src='http", 'href="http'):
+            assert attribute not in body, f"{page.name} loads {attribute}..."
+
+
+def test_pages_in_headless_chromium(report_run, tmp_path):
+    """Each page loads from the file system with no JavaScript error and no request leaving
+    the file, the hostile text does not run, and the mAPs of metrics/eval.json are shown."""
+    metrics = json.loads((report_run / "metrics/eval.json").read_text())
+    urls = [p.as_uri() for p in sorted((report_run / "reports/html").glob("*.html"))]
+    loaded = load_pages(urls, tmp_path / "shots",
+                        probe="() => ({xss: [window.__xss_text, window.__xss_img, window.__xss_class]})")
+    for url, page in loaded.items():
+        assert page.errors == [], (url, page.errors)
+        assert all(r.startswith(("file:", "data:")) for r in page.requests), (url, page.requests)
+        assert page.globals["xss"] == [None, None, None], url
+        for key in ("bi_avg", "multi_avg"):
+            assert f"{metrics[key]:.3f}" in page.text, (url, key)
+    for name in ("index.html", "retrieval.html"):
+        text = next(p.text for u, p in loaded.items() if u.endswith(name))
+        missing = [k for k, v in metrics.items() if f"{v:.3f}" not in text]
+        assert missing == [], (name, missing)
+    assert len(list((tmp_path / "shots").glob("*.png"))) == len(urls)

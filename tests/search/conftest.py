@@ -1,0 +1,33 @@
+"""A tiny trained model, its exported embeddings and a search index over them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from fgcross.data.prepared import load_split
+from fgcross.embeddings import embed_split, save_embeddings
+from fgcross.search.gallery import build_search_index
+from fgcross.training.pipeline import load_model, train_model
+from tests.conftest import merge
+
+SEARCH = {"splits": ["train", "test"], "backend": "numpy", "k": 5, "max_upload_mb": 1.0, "host": "127.0.0.1",
+          "port": 8765, "audio_seconds": 0.5, "audio_rate": 8000}
+
+
+@pytest.fixture(scope="session")
+def searchable(tmp_path_factory, params, media_dir, index_dir) -> dict[str, Path]:
+    work = tmp_path_factory.mktemp("search")
+    p = merge(params, {"train": {"stage1": {"epochs": 2}}})
+    train_model(p, media_dir, index_dir, work / "models", progress=False, state_dir=work / "state")
+    model, config = load_model(work / "models")
+    for split in ("train", "test"):
+        for media in config["media"]:
+            arrays = embed_split(model, load_split(media_dir / media, split), config["model"]["input_size"],
+                                 torch.device("cpu"))
+            save_embeddings(work / "exports" / split / f"{media}.npz", arrays)
+    build_search_index(work / "exports", index_dir, media_dir, work / "search", ["train", "test"], 0.5, 8000,
+                       progress=False)
+    return {"models": work / "models", "search": work / "search", "exports": work / "exports", "work": work}
