@@ -1,10 +1,16 @@
-"""The loss ablation: cross-entropy only, + center, + center + ranking, over several seeds.
+"""Studies over several seeds: the loss ablation and the related methods.
 
-The paper claims each loss term helps. A claim like that needs more than one seed on a
-small dataset: run-to-run spread from the seed alone is of the same size as the
-differences (measured: see the README). This module defines the variants, applies one to
-the params, evaluates a trained model the way the pipeline does, and summarises the runs
-as mean and spread per variant.
+- `losses`: cross-entropy only, + center, + center + ranking. The paper claims each loss
+  term helps.
+- `methods`: FGCrossNet beside the methods it is compared with: separate backbones per
+  media (model.shared: false), modality-adversarial training (ACMR), and TNN-C-CCA (a
+  cross-media triplet loss and cluster-CCA). FGCrossNet's claim is that one uniform
+  network beats methods that treat media apart.
+
+Claims like these need more than one seed on a small dataset: run-to-run spread from the
+seed alone is of the same size as the differences (measured: see the README). This module
+defines the variants, applies one to the params, evaluates a trained model the way the
+pipeline does, and summarises the runs as mean and spread per variant.
 """
 
 from __future__ import annotations
@@ -21,20 +27,30 @@ from fgcross.embeddings import Embeddings, embed_split
 from fgcross.metrics import evaluate_retrieval
 from fgcross.models.fgcrossnet import FGCrossNet
 
-VARIANTS: dict[str, dict[str, float]] = {  # loss weights; everything else from params.yaml
-    "ce": {"center_weight": 0.0, "ranking_weight": 0.0},
-    "ce+center": {"ranking_weight": 0.0},
+VARIANTS: dict[str, dict[str, Any]] = {  # dotted params keys; everything else from params.yaml
+    "ce": {"loss.center_weight": 0.0, "loss.ranking_weight": 0.0},
+    "ce+center": {"loss.ranking_weight": 0.0},
     "ce+center+ranking": {},
 }
+METHODS: dict[str, dict[str, Any]] = {
+    "fgcrossnet": {},
+    "separate-backbones": {"model.shared": False},
+    "adversarial": {"loss.adversarial_weight": 0.1},
+    "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
+}
+STUDIES: dict[str, dict[str, dict[str, Any]]] = {"losses": VARIANTS, "methods": METHODS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]
 
 
-def variant_params(params: dict[str, Any], variant: str, seed: int) -> dict[str, Any]:
-    """params.yaml with the variant's loss weights and the seed (center weight kept from params when on)."""
-    if variant not in VARIANTS:
-        raise ValueError(f"unknown variant {variant!r}: expected one of {list(VARIANTS)}")
+def variant_params(params: dict[str, Any], variant: str, seed: int, study: str = "losses") -> dict[str, Any]:
+    """params.yaml with the variant's settings and the seed (what the variant leaves alone stays)."""
+    variants = STUDIES[study]
+    if variant not in variants:
+        raise ValueError(f"unknown variant {variant!r}: expected one of {list(variants)}")
     out = copy.deepcopy(params)
-    out["loss"].update(VARIANTS[variant])
+    for key, value in variants[variant].items():
+        section, name = key.split(".")
+        out[section][name] = value
     out["train"]["seed"] = seed
     return out
 
@@ -53,10 +69,11 @@ def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | P
                               params["eval"].get("backend", "numpy"))
 
 
-def summarise(runs: pd.DataFrame, metrics: tuple[str, ...] = ("bi_avg", "multi_avg")) -> pd.DataFrame:
-    """One row per variant (in VARIANTS order): seeds, and mean and sample std of each metric."""
+def summarise(runs: pd.DataFrame, metrics: tuple[str, ...] = ("bi_avg", "multi_avg"),
+              study: str = "losses") -> pd.DataFrame:
+    """One row per variant (in the study's order): seeds, and mean and sample std of each metric."""
     rows = []
-    for variant in [v for v in VARIANTS if v in set(runs["variant"])]:
+    for variant in [v for v in STUDIES[study] if v in set(runs["variant"])]:
         chosen = runs[runs["variant"] == variant]
         row: dict[str, Any] = {"variant": variant, "seeds": len(chosen)}
         for m in metrics:

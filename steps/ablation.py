@@ -1,5 +1,7 @@
-"""The loss ablation on the current params: cross-entropy only, + center, + center + ranking,
-each trained with several seeds on the prepared media; writes metrics/ablation.csv.
+"""Studies over seeds on the current params, each variant trained with several seeds on the
+prepared media: `--study losses` (cross-entropy only, + center, + center + ranking; writes
+metrics/ablation.csv) or `--study methods` (FGCrossNet, separate backbones, adversarial,
+TNN-C-CCA; writes metrics/methods.csv).
 
 Not a pipeline stage (it trains variants x seeds models): run it after the preparation
 stages, e.g. `python -m steps.ablation --seeds 0 1 2`. Each finished run is appended to the
@@ -14,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fgcross.ablation import VARIANTS, summarise, variant_params
+from fgcross.ablation import STUDIES, summarise, variant_params
 from fgcross.ablation import evaluate_model as evaluate_trained
 from fgcross.io import write_text
 from fgcross.training.loop import pick_device
@@ -26,18 +28,25 @@ def main(argv: list[str] | None = None) -> None:
     p = parser("ablation", __doc__)
     p.add_argument("--media", default="build/media", help="prepared media folder")
     p.add_argument("--index", default="build/index", help="the index stage's folder")
-    p.add_argument("--out", default="metrics/ablation.csv", help="results, one row per run")
+    p.add_argument("--study", default="losses", choices=list(STUDIES), help="what to compare")
+    p.add_argument("--out", help="results, one row per run (default: metrics/ablation.csv for losses, "
+                                 "metrics/methods.csv for methods)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    p.add_argument("--variants", nargs="+", help="the study's variants to run (default: all)")
     args = p.parse_args(argv)
+    variants = args.variants or list(STUDIES[args.study])
+    unknown = [v for v in variants if v not in STUDIES[args.study]]
+    if unknown:
+        p.error(f"unknown variant(s) {unknown} for --study {args.study}: {list(STUDIES[args.study])}")
+    args.out = args.out or ("metrics/ablation.csv" if args.study == "losses" else "metrics/methods.csv")
     params = params_of(args)
 
     def body() -> None:
         out = Path(args.out)
         done = pd.read_csv(out) if out.exists() else pd.DataFrame()
-        for variant in args.variants:
+        for variant in variants:
             for seed in args.seeds:
-                vp = variant_params(params, variant, seed)
+                vp = variant_params(params, variant, seed, args.study)
                 digest = training_digest(vp)
                 if not done.empty and (done["params"] == digest).any():
                     print(f"{variant} seed {seed}: already in {out}")
@@ -53,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
                 write_text(out, done.to_csv(index=False))
                 print(f"{variant} seed {seed}: bi_avg {metrics['bi_avg']:.3f}, multi_avg {metrics['multi_avg']:.3f}")
         with pd.option_context("display.precision", 3):
-            print(summarise(done).to_string(index=False))
+            print(summarise(done, study=args.study).to_string(index=False))
 
     run("ablation", body)
 

@@ -27,6 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--index", default="build/index")
     p.add_argument("--model", default="models")
     p.add_argument("--ablation", default="metrics/ablation.csv", help="results of python -m steps.ablation")
+    p.add_argument("--methods", default="metrics/methods.csv",
+                   help="results of python -m steps.ablation --study methods")
     p.add_argument("--stage-times", default="logs/stage_times.jsonl", help="wall times the steps recorded")
     p.add_argument("--pages", nargs="+", metavar="PAGE", help="build only these pages (default: all)")
     return p
@@ -43,6 +45,7 @@ def notebook_parameters(args: argparse.Namespace, params: dict[str, Any]) -> dic
         "audio_seconds": rp["audio_seconds"], "audio_rate": rp["audio_rate"], "seed": params["train"]["seed"],
         "tracking_uri": tracking_uri(tp, project_root()) if tp.get("enabled", True) else "",
         "experiment": tp.get("experiment", "fgcross"), "ablation_path": args.ablation,
+        "methods_path": args.methods,
         "params_path": args.params, "stage_times_path": args.stage_times,
     }
 

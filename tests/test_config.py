@@ -58,6 +58,6 @@ def test_paper_preset_is_complete_and_valid():
     for section in params:
         assert set(preset[section]) == set(params[section]), section
     assert preset["model"] | {"text_embed_dim": 16} == {"backbone": "resnet50", "pretrained": "imagenet",
-                                                        "input_size": 448, "text_embed_dim": 16}
+                                                        "input_size": 448, "text_embed_dim": 16, "shared": True}
     assert preset["data"]["source"] == "layout" and preset["frames"]["per_video"] == 25
     assert preset["text"]["length"] == 448 and preset["train"]["optimizer"] == "sgd"

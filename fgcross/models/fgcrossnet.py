@@ -4,6 +4,10 @@ Each media may have an input adapter (`adapters`, a ModuleDict keyed by media: t
 branch turns character codes into a picture); all media then go through the same CNN in
 one concatenated batch, and the classifier's output (one logit per class) is the common
 representation used for retrieval.
+
+`shared=False` (model.shared: false) builds the design FGCrossNet argues against, for
+comparison: one backbone per media (`backbones`), each media through its own CNN, and the
+classifier head still common to all.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from fgcross import MEDIA
 from fgcross.models.backbones import build_backbone, load_pretrained
 from fgcross.models.text_branch import CharCNNText
 
@@ -25,15 +30,18 @@ class ModelConfig:
     input_size: int = 448
     text_embed_dim: int = 16
     text_encoder: str = "charcnn"
+    shared: bool = True  # False: one backbone per media, the classifier head common
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
 class FGCrossNet(nn.Module):
-    def __init__(self, backbone: nn.Module, width: int, num_classes: int, adapters: dict[str, nn.Module]) -> None:
+    def __init__(self, backbone: nn.Module | None, width: int, num_classes: int, adapters: dict[str, nn.Module],
+                 backbones: dict[str, nn.Module] | None = None) -> None:
         super().__init__()
-        self.backbone = backbone
+        self.backbone = backbone  # shared by every media; None when each media has its own
+        self.backbones = nn.ModuleDict(backbones or {})
         self.adapters = nn.ModuleDict(adapters)
         self.classifier = nn.Linear(width, num_classes)
 
@@ -45,7 +53,10 @@ class FGCrossNet(nn.Module):
         names = list(inputs)
         pictures = [self.embed_inputs(m, inputs[m]) for m in names]
         sizes = [p.shape[0] for p in pictures]
-        features = self.backbone(torch.cat(pictures))
+        if self.backbone is not None:
+            features = self.backbone(torch.cat(pictures))
+        else:
+            features = torch.cat([self.backbones[m](p) for m, p in zip(names, pictures, strict=True)])
         logits = self.classifier(features)
         out = dict(zip(names, logits.split(sizes), strict=True))
         if return_features:
@@ -54,9 +65,18 @@ class FGCrossNet(nn.Module):
 
 
 def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
-    backbone, width = build_backbone(cfg.backbone)
-    load_pretrained(backbone, cfg.backbone, pretrained)
+    # backbones first, then the text branch: the order the random initialisation is drawn in,
+    # so that a seed gives the same weights as before model.shared existed
+    if cfg.shared:
+        backbone, width = build_backbone(cfg.backbone)
+        load_pretrained(backbone, cfg.backbone, pretrained)
+        backbones = None
+    else:
+        backbone, backbones = None, {}
+        for media in MEDIA:
+            backbones[media], width = build_backbone(cfg.backbone)
+            load_pretrained(backbones[media], cfg.backbone, pretrained)
     adapters: dict[str, nn.Module] = {}
     if cfg.text_encoder == "charcnn":
         adapters["text"] = CharCNNText(cfg.input_size, cfg.text_embed_dim)
-    return FGCrossNet(backbone, width, cfg.num_classes, adapters)
+    return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones)

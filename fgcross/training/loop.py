@@ -28,9 +28,11 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
+from fgcross import MEDIA
 from fgcross.data.batches import TrainBatches, to_model_input
 from fgcross.losses import CenterLoss, quadruplet_loss
 from fgcross.models.fgcrossnet import FGCrossNet
+from fgcross.related_losses import ModalityClassifier, adversarial_loss, cluster_cca_loss, cross_media_triplet_loss
 from fgcross.training.checkpoint import load_checkpoint, save_checkpoint
 from fgcross.training.distributed import World, all_reduce_sum, average_gradients, barrier
 from fgcross.training.schedule import make_scheduler
@@ -54,6 +56,10 @@ class LossWeights:
     margin1: float = 1.0
     margin2: float = 0.5
     ranking_form: str = "paper"
+    adversarial: float = 0.0  # modality-adversarial loss through a gradient-reversal layer (ACMR)
+    triplet: float = 0.0  # cross-media triplet loss (TNN-C-CCA)
+    cca: float = 0.0  # cluster-CCA correlation loss (TNN-C-CCA)
+    triplet_margin: float = 0.5
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,9 @@ class Trainer:
                  on_epoch: Callable[[dict[str, Any]], None] | None = None, world: World | None = None,
                  compile_backend: str | None = None, precision: str = "auto") -> None:
         self.model, self.centers, self.batches = model.to(device), centers.to(device), batches
+        # the adversary of loss.adversarial_weight: predicts the media from the pooled representation
+        self.modality = ModalityClassifier(model.classifier.in_features, len(MEDIA)).to(device) \
+            if weights.adversarial > 0 else None
         self.stages, self.w, self.optim, self.device = stages, weights, optim, device
         self.state_path, self.workers = state_path, workers
         self.world = world or World()
@@ -107,7 +116,7 @@ class Trainer:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.net: torch.nn.Module = self.model  # what the forward pass goes through
         if self.world.distributed:
-            unused = any(m not in batches.splits for m in self.model.adapters)  # e.g. a text branch, no text
+            unused = any(m not in batches.splits for m in [*self.model.adapters, *self.model.backbones])
             self.net = torch.nn.parallel.DistributedDataParallel(
                 self.model, device_ids=[device.index] if device.type == "cuda" else None,
                 find_unused_parameters=unused)
@@ -119,6 +128,9 @@ class Trainer:
         if self.w.center > 0:
             groups.append({"params": self.centers.parameters(), "lr": stage.lr * self.w.center_lr_scale,
                            "weight_decay": 0.0})
+        if self.modality is not None:
+            groups.append({"params": self.modality.parameters(), "lr": stage.lr,
+                           "weight_decay": self.optim.weight_decay})
         if self.optim.name == "adamw":
             opt = torch.optim.AdamW(groups, lr=stage.lr)
         else:
@@ -131,7 +143,11 @@ class Trainer:
         labels = {m: batch[f"{m}_labels"].to(self.device) for m in media}
         dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
         with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp):
-            out = self.net(inputs)
+            out = self.net(inputs, return_features=True) if self.modality is not None else self.net(inputs)
+        pooled = None
+        if self.modality is not None:
+            out, pooled = out
+            pooled = torch.cat([pooled[m].float() for m in media])
         out = {m: v.float() for m, v in out.items()}
         terms: dict[str, torch.Tensor] = {"ce": sum(F.cross_entropy(out[m], labels[m]) for m in media)}
         every = torch.cat([out[m] for m in media])
@@ -141,10 +157,22 @@ class Trainer:
         if stage.ranking and self.w.ranking > 0:
             terms["ranking"] = self.w.ranking * quadruplet_loss(every, every_y, self.w.margin1, self.w.margin2,
                                                                 self.w.ranking_form)
+        every_media = torch.cat([torch.full_like(labels[m], MEDIA.index(m)) for m in media])
+        if self.w.triplet > 0:
+            terms["triplet"] = self.w.triplet * cross_media_triplet_loss(every, every_y, every_media,
+                                                                         self.w.triplet_margin)
+        if self.w.cca > 0:
+            terms["cca"] = self.w.cca * cluster_cca_loss(every, every_y, every_media)
+        modality = (0.0, 0)
+        if self.modality is not None:
+            adversarial, accuracy = adversarial_loss(self.modality, pooled, every_media)
+            terms["adversarial"] = self.w.adversarial * adversarial
+            modality = (accuracy.item() * len(every_media), len(every_media))
         loss = sum(terms.values())
         correct = {m: (out[m].argmax(1) == labels[m]).float().sum().item() for m in media}
         counts = {m: len(labels[m]) for m in media}
-        return loss, {k: v.item() for k, v in terms.items()}, {"correct": correct, "counts": counts}
+        return loss, {k: v.item() for k, v in terms.items()}, {"correct": correct, "counts": counts,
+                                                              "modality": modality}
 
     def _resume(self) -> dict[str, Any] | None:
         if not self.state_path.exists():
@@ -166,6 +194,8 @@ class Trainer:
                     continue
                 self.model.load_state_dict(state["model"])
                 self.centers.load_state_dict(state["centers"])
+                if self.modality is not None:
+                    self.modality.load_state_dict(state["modality"])
                 if s_index == done:
                     opt.load_state_dict(state["optimizer"])
                     sched.load_state_dict(state["scheduler"])
@@ -180,6 +210,7 @@ class Trainer:
                     save_checkpoint(self.state_path, {
                         "stage": stage.name, "epoch": epoch + 1, "history": history,
                         "model": self.model.state_dict(), "centers": self.centers.state_dict(),
+                        **({"modality": self.modality.state_dict()} if self.modality is not None else {}),
                         "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                     })
                     self.on_epoch(row)
@@ -199,13 +230,15 @@ class Trainer:
         correct: dict[str, float] = {}
         counts: dict[str, int] = {}
         samples, start = 0, time.perf_counter()
+        modality_right, modality_seen = 0.0, 0
         bar = tqdm(loader, desc=f"{stage.name} {epoch + 1}/{stage.epochs}", unit="step", disable=not self.progress,
                    leave=False)
         for batch in bar:
             loss, terms, acc = self._losses(batch, stage)
             opt.zero_grad(set_to_none=True)
             self.scaler.scale(loss).backward()
-            average_gradients(list(self.centers.parameters()), world)  # the network's are DDP's
+            extra = list(self.modality.parameters()) if self.modality is not None else []
+            average_gradients([*self.centers.parameters(), *extra], world)  # the network's are DDP's
             self.scaler.step(opt)
             self.scaler.update()
             for k, v in terms.items():
@@ -214,12 +247,16 @@ class Trainer:
                 correct[m] = correct.get(m, 0.0) + acc["correct"][m]
                 counts[m] = counts.get(m, 0) + acc["counts"][m]
             samples += sum(acc["counts"].values())
+            modality_right += acc["modality"][0]
+            modality_seen += acc["modality"][1]
             rate = samples / (time.perf_counter() - start)
             bar.set_postfix({**{k: f"{v:.3f}" for k, v in terms.items()}, "samples/s": f"{rate:.0f}"})
         elapsed = time.perf_counter() - start
         terms_, media = list(sums), list(counts)  # the same order on every rank
-        totals = all_reduce_sum([len(loader), samples, *(sums[k] for k in terms_), *(correct[m] for m in media),
-                                 *(counts[m] for m in media)], self.device, world)
+        totals = all_reduce_sum([len(loader), samples, modality_right, modality_seen, *(sums[k] for k in terms_),
+                                 *(correct[m] for m in media), *(counts[m] for m in media)], self.device, world)
+        modality_right, modality_seen = totals[2], totals[3]
+        totals = [totals[0], totals[1], *totals[4:]]
         n_steps, samples = totals[0], totals[1]
         sums = dict(zip(terms_, totals[2:2 + len(terms_)], strict=True))
         correct = dict(zip(media, totals[2 + len(terms_):2 + len(terms_) + len(media)], strict=True))
@@ -228,6 +265,8 @@ class Trainer:
         row.update({f"loss_{k}": v / n_steps for k, v in sums.items()})
         row["loss_total"] = sum(v / n_steps for v in sums.values())
         row.update({f"acc_{m}": correct[m] / counts[m] for m in counts})
+        if modality_seen:  # the adversary's accuracy: it should fall toward chance (1 / media)
+            row["acc_modality"] = modality_right / modality_seen
         row["samples"] = int(samples)
         row["samples_per_s"] = samples / elapsed
         log.info("%s epoch %d/%d: %s", stage.name, epoch + 1, stage.epochs,

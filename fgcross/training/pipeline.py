@@ -34,9 +34,20 @@ log = logging.getLogger(__name__)
 PREPARATION_SECTIONS = ("images", "frames", "spectrogram", "text")
 
 
+# Keys added after runs were recorded (metrics/ablation.csv, resume states): at these values
+# they change nothing in training, so the digest leaves them out and older records still match.
+NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
+                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5}
+
+
 def training_digest(params: dict[str, Any]) -> str:
     """A hash of every params section that shapes a trained model (and nothing else)."""
-    return params_digest(params, ["data", "model", "train", "loss", *PREPARATION_SECTIONS])
+    sections = ["data", "model", "train", "loss", *PREPARATION_SECTIONS]
+    chosen = {name: dict(params[name]) for name in sections}
+    for (section, key), neutral in NEUTRAL_KEYS.items():
+        if key in chosen[section] and chosen[section][key] == neutral:
+            del chosen[section][key]
+    return params_digest(chosen)
 
 
 def seed_everything(seed: int) -> None:
@@ -53,7 +64,8 @@ def present_media(media_dir: Path, wanted: list[str]) -> list[str]:
 def model_config(params: dict[str, Any], num_classes: int) -> ModelConfig:
     m = params["model"]
     return ModelConfig(backbone=m["backbone"], num_classes=num_classes, input_size=m["input_size"],
-                       text_embed_dim=m.get("text_embed_dim", 16), text_encoder=params["text"]["encoder"])
+                       text_embed_dim=m.get("text_embed_dim", 16), text_encoder=params["text"]["encoder"],
+                       shared=m.get("shared", True))
 
 
 @dataclass
@@ -91,7 +103,9 @@ def setup_training(params: dict[str, Any], media_dir: str | Path, index_dir: str
     stages = [Stage("stage1", t["stage1"]["epochs"], t["stage1"]["lr"], ranking=False),
               Stage("stage2", t["stage2"]["epochs"], t["stage2"]["lr"], ranking=True)]
     weights = LossWeights(lw["center_weight"], lw.get("center_lr_scale", 1000.0), lw["ranking_weight"],
-                          lw["margin1"], lw["margin2"], lw.get("ranking_form", "paper"))
+                          lw["margin1"], lw["margin2"], lw.get("ranking_form", "paper"),
+                          lw.get("adversarial_weight", 0.0), lw.get("triplet_weight", 0.0), lw.get("cca_weight", 0.0),
+                          lw.get("triplet_margin", 0.5))
     optim = Optim(t.get("optimizer", "sgd"), t.get("momentum", 0.9), t.get("weight_decay", 5e-4),
                   t.get("schedule", "cosine"), t.get("step_size", 3), t.get("gamma", 0.5))
     # the resume state is keyed by everything that shapes training, so other params never resume it

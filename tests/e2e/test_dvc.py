@@ -46,3 +46,12 @@ def test_dvc_repro_and_experiment(repo_copy):
     rows = list(csv.DictReader(io.StringIO(sh(["dvc", "exp", "show", "--csv"], repo_copy).stdout)))
     glyph = next(row for row in rows if row["text.encoder"] == "glyph")
     assert 0.0 <= float(glyph["t2i"]) <= 1.0 and 0.0 <= float(glyph["bi_avg"]) <= 1.0
+
+    # the related methods (issue 9) as one experiment: separate backbones, adversarial, TNN-C-CCA
+    out = sh(["dvc", "exp", "run", "--temp", "-S", "model.shared=false", "-S", "loss.adversarial_weight=0.1",
+              "-S", "loss.triplet_weight=1.0", "-S", "loss.cca_weight=0.5"], repo_copy)
+    ran = set(re.findall(r"Running stage '([a-z_]+)'", out.stdout + out.stderr))
+    assert ran == {"train", "export", "search_index", "evaluate", "report"}
+    rows = list(csv.DictReader(io.StringIO(sh(["dvc", "exp", "show", "--csv"], repo_copy).stdout)))
+    methods = next(row for row in rows if row["model.shared"] == "False")
+    assert methods["loss.cca_weight"] == "0.5" and 0.0 <= float(methods["bi_avg"]) <= 1.0

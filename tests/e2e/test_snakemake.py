@@ -65,3 +65,14 @@ def test_snakemake_pipeline(repo_copy):
     dry = sh(["snakemake", "-n", "--cores", "2"], repo_copy).stdout
     jobs = set(re.findall(r"^(\w+)\s+\d+$", dry.split("Job stats:")[1].split("Reasons:")[0], flags=re.M))
     assert jobs == {"frames_shard", "frames", "train", "export", "search_index", "evaluate", "report", "all", "total"}
+
+    # the related methods end to end (issue 9): separate backbones, adversarial training and
+    # TNN-C-CCA's losses, all at once, through the same stages
+    params["model"]["shared"] = False
+    params["loss"].update({"adversarial_weight": 0.1, "triplet_weight": 1.0, "cca_weight": 0.5})
+    (repo_copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    sh(["snakemake", "--cores", "2"], repo_copy)
+    history = (repo_copy / "plots/train_history.csv").read_text().splitlines()[0].split(",")
+    assert {"loss_adversarial", "loss_triplet", "loss_cca", "acc_modality"} <= set(history)
+    assert json.loads((repo_copy / "models/config.json").read_text())["model"]["shared"] is False
+    assert set(json.loads((repo_copy / "metrics/eval.json").read_text())) == KEYS

@@ -31,6 +31,7 @@ rule report:
         diagnostics="metrics/diagnostics.json",
         per_class="metrics/per_class_ap.csv",
         ablation="metrics/ablation.csv",  # from python -m steps.ablation (committed; not a stage)
+        methods="metrics/methods.csv",  # from python -m steps.ablation --study methods (committed)
         history="plots/train_history.csv",
         embeddings="exports",
         model="models",

@@ -8,7 +8,7 @@ rule train:
         index="build/index",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
         code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/losses.py",
-                  "fgcross/data/batches.py"),
+                  "fgcross/related_losses.py", "fgcross/data/batches.py"),
     output:
         model=directory("models"),
         history="plots/train_history.csv",
