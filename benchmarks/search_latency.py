@@ -23,54 +23,40 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fgcross import MEDIA
 from fgcross.config import load_params
 from fgcross.data.synthetic import SyntheticConfig, generate_dataset
-from fgcross.io import write_json
 from fgcross.metrics import l2_normalize
-from fgcross.models.fgcrossnet import ModelConfig
-from fgcross.search.gallery import SearchIndex, _write_blobs, faiss_available
+from fgcross.models.fgcrossnet import build_model
+from fgcross.search.gallery import SearchIndex, faiss_available, write_search_index
 from fgcross.search.query import QueryEncoder, media_of
-from fgcross.training.checkpoint import save_checkpoint
-from fgcross.training.pipeline import PREPARATION_SECTIONS
+from fgcross.training.pipeline import model_config, save_model
 
 PKU_TEST = {"image": 5794, "text": 5794, "audio": 4000, "video": 5890}  # scaled to --gallery below
 GOAL_MS = 200.0
 
 
 def write_model(folder: Path, params: dict, classes: int) -> None:
-    from fgcross.models import build_model
-
-    m = params["model"]
-    cfg = ModelConfig(backbone=m["backbone"], num_classes=classes, input_size=m["input_size"],
-                      text_embed_dim=m["text_embed_dim"], text_encoder=params["text"]["encoder"])
-    model = build_model(cfg, "none")
-    save_checkpoint(folder / "model.pt", {"model": model.state_dict()})
-    write_json(folder / "config.json", {"model": cfg.to_dict(), "pretrained": "none",
-                                        "media": ["image", "text", "audio", "video"],
-                                        "classes": [f"{i:03d}.class" for i in range(classes)],
-                                        "preparation": {s: params[s] for s in PREPARATION_SECTIONS}})
+    """The default model config with `classes` outputs and random weights, saved as train saves a model."""
+    cfg = model_config(params, classes)
+    save_model(folder, {"model": build_model(cfg, "none").state_dict()}, cfg, params, list(MEDIA),
+               [f"{i:03d}.class" for i in range(classes)])
 
 
 def write_gallery(folder: Path, size: int, classes: int, seed: int = 0) -> None:
+    """A search index of `size` items in PKU's test proportions, random unit features, nothing to show."""
     rng = np.random.default_rng(seed)
     total = sum(PKU_TEST.values())
     counts = {m: round(size * n / total) for m, n in PKU_TEST.items()}
     counts["video"] += size - sum(counts.values())
-    folder.mkdir(parents=True)
-    np.save(folder / "features.npy", l2_normalize(rng.random((size, classes), dtype=np.float32)))
     rows, ranges, start = [], {}, 0
     for media, n in counts.items():
         ranges[media] = [start, start + n]
         rows += [{"media": media, "split": "test", "id": f"{media}/{i}", "label": i % classes,
                   "class_name": f"{i % classes:03d}.class", "path": f"{media}/{i}", "snippet": ""} for i in range(n)]
         start += n
-    frame = pd.DataFrame(rows)
-    frame.insert(0, "row", range(len(frame)))
-    frame.to_csv(folder / "items.csv", index=False)
-    _write_blobs(folder / "previews", [b""] * size)
-    _write_blobs(folder / "sounds", [b""] * size)
-    write_json(folder / "meta.json", {"ranges": ranges, "splits": ["test"], "items": size, "dim": classes,
-                                      "classes": [f"{i:03d}.class" for i in range(classes)]})
+    write_search_index(folder, l2_normalize(rng.random((size, classes), dtype=np.float32)), pd.DataFrame(rows),
+                       [b""] * size, [b""] * size, ranges, ["test"], [f"{i:03d}.class" for i in range(classes)])
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fgcross.data.index_files import read_index
+from fgcross.reports.pages import PAGES
 from fgcross.reports.provenance import git_state
 from fgcross.reports.render import build_reports
 from fgcross.tracking import project_root, resume_run, saved_run_id, tracking_uri
@@ -30,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--methods", default="metrics/methods.csv",
                    help="results of python -m steps.ablation --study methods")
     p.add_argument("--stage-times", default="logs/stage_times.jsonl", help="wall times the steps recorded")
-    p.add_argument("--pages", nargs="+", metavar="PAGE", help="build only these pages (default: all)")
+    p.add_argument("--pages", nargs="+", metavar="PAGE", choices=[page.slug for page in PAGES],
+                   help="build only these pages, keeping the others (default: all): %(choices)s")
     return p
 
 

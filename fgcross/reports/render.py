@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from pathlib import Path
@@ -74,12 +75,18 @@ def build_reports(templates: str | Path, executed: str | Path, out: str | Path, 
 
     Pages run in `processes` worker processes (0 = one per core, at most one per page). A
     page that fails leaves the others built; the index marks it, and ReportError names it
-    once everything else is written. The HTML folder is replaced as a whole.
+    once everything else is written. The folders are replaced as a whole, with the pages
+    not asked for copied over unchanged.
     """
     wanted = [p for p in PAGES if pages is None or p.slug in pages]
     processes = processes or min(len(wanted), os.cpu_count() or 1)
     failed: dict[str, str] = {}
     with atomic_dir(out) as html_tmp, atomic_dir(executed) as nb_tmp:
+        for page in PAGES:  # the pages not asked for stay as they were
+            if page not in wanted:
+                for folder, tmp, suffix in ((out, html_tmp, ".html"), (executed, nb_tmp, ".ipynb")):
+                    if (Path(folder) / f"{page.slug}{suffix}").exists():
+                        shutil.copy2(Path(folder) / f"{page.slug}{suffix}", tmp / f"{page.slug}{suffix}")
         jobs = {}
         with ProcessPoolExecutor(max_workers=max(1, processes), mp_context=get_context("spawn")) as pool:
             for page in wanted:

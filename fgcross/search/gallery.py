@@ -90,7 +90,7 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
                 else:
                     pixels = strips[row] if strips is not None else prepared.data[row]
                     previews.append(png_bytes(np.asarray(pixels)))
-                sounds.append(wav_bytes(file, audio_seconds, audio_rate) or b"" if media == "audio" else b"")
+                sounds.append((wav_bytes(file, audio_seconds, audio_rate) or b"") if media == "audio" else b"")
                 items.append({"media": media, "split": split, "id": item_id, "label": int(label),
                               "class_name": index.classes[int(label)], "path": paths[item_id], "snippet": snippet})
         end = sum(len(f) for f in features)
@@ -98,16 +98,26 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
             ranges[media] = [start, end]
     if not items:
         raise FileNotFoundError(f"{exports}: no exported embeddings for splits {splits}")
+    write_search_index(out, np.concatenate(features), pd.DataFrame(items), previews, sounds, ranges, splits,
+                       index.classes)
+    return {m: e - s for m, (s, e) in ranges.items()}
+
+
+def write_search_index(out: str | Path, features: np.ndarray, items: pd.DataFrame, previews: list[bytes],
+                       sounds: list[bytes], ranges: dict[str, list[int]], splits: list[str],
+                       classes: list[str]) -> None:
+    """The index folder (see the module docstring), replaced as a whole. `items` has the
+    columns media, split, id, label, class_name, path, snippet, one row per feature row,
+    grouped by media as `ranges` ([start, end) per media) says."""
     with atomic_dir(out) as tmp:
-        np.save(tmp / "features.npy", np.concatenate(features).astype(np.float32))
-        frame = pd.DataFrame(items)
+        np.save(tmp / "features.npy", features.astype(np.float32))
+        frame = items.copy()
         frame.insert(0, "row", range(len(frame)))
         frame.to_csv(tmp / "items.csv", index=False)
         _write_blobs(tmp / "previews", previews)
         _write_blobs(tmp / "sounds", sounds)
-        write_json(tmp / "meta.json", {"ranges": ranges, "splits": splits, "classes": index.classes,
-                                       "items": len(frame), "dim": int(features[0].shape[1])})
-    return {m: e - s for m, (s, e) in ranges.items()}
+        write_json(tmp / "meta.json", {"ranges": ranges, "splits": splits, "classes": classes,
+                                       "items": len(frame), "dim": int(features.shape[1])})
 
 
 def faiss_available() -> bool:

@@ -253,14 +253,13 @@ class Trainer:
             bar.set_postfix({**{k: f"{v:.3f}" for k, v in terms.items()}, "samples/s": f"{rate:.0f}"})
         elapsed = time.perf_counter() - start
         terms_, media = list(sums), list(counts)  # the same order on every rank
-        totals = all_reduce_sum([len(loader), samples, modality_right, modality_seen, *(sums[k] for k in terms_),
-                                 *(correct[m] for m in media), *(counts[m] for m in media)], self.device, world)
-        modality_right, modality_seen = totals[2], totals[3]
-        totals = [totals[0], totals[1], *totals[4:]]
+        totals = all_reduce_sum([len(loader), samples, *(sums[k] for k in terms_), *(correct[m] for m in media),
+                                 *(counts[m] for m in media), modality_right, modality_seen], self.device, world)
+        modality_right, modality_seen = totals[-2], totals[-1]
         n_steps, samples = totals[0], totals[1]
         sums = dict(zip(terms_, totals[2:2 + len(terms_)], strict=True))
         correct = dict(zip(media, totals[2 + len(terms_):2 + len(terms_) + len(media)], strict=True))
-        counts = dict(zip(media, totals[2 + len(terms_) + len(media):], strict=True))
+        counts = dict(zip(media, totals[2 + len(terms_) + len(media):-2], strict=True))
         row: dict[str, Any] = {"epoch": global_epoch + 1, "stage": stage.name, "lr": opt.param_groups[0]["lr"]}
         row.update({f"loss_{k}": v / n_steps for k, v in sums.items()})
         row["loss_total"] = sum(v / n_steps for v in sums.values())

@@ -132,13 +132,21 @@ def train_model(params: dict[str, Any], media_dir: str | Path, index_dir: str | 
     history = trainer.run()
     if not world.is_main:
         return history
-    save_checkpoint(out_dir / "model.pt", {"model": model.state_dict(), "centers": centers.state_dict()})
-    write_json(out_dir / "config.json", {
-        "model": cfg.to_dict(), "pretrained": params["model"]["pretrained"], "media": run.media,
-        "classes": index.classes, "preparation": {s: params[s] for s in PREPARATION_SECTIONS},
-    })
+    save_model(out_dir, {"model": model.state_dict(), "centers": centers.state_dict()}, cfg, params, run.media,
+               index.classes)
     state_path.unlink(missing_ok=True)  # finished: the resume state is no longer needed
     return history
+
+
+def save_model(out_dir: str | Path, state: dict[str, Any], cfg: ModelConfig, params: dict[str, Any],
+               media: list[str], classes: list[str]) -> None:
+    """out_dir/model.pt and config.json: the model config, the media and classes it knows, and
+    the preparation params, which search reuses to prepare a query as the training data was."""
+    save_checkpoint(Path(out_dir) / "model.pt", state)
+    write_json(Path(out_dir) / "config.json", {
+        "model": cfg.to_dict(), "pretrained": params["model"]["pretrained"], "media": media,
+        "classes": classes, "preparation": {s: params[s] for s in PREPARATION_SECTIONS},
+    })
 
 
 def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[FGCrossNet, dict[str, Any]]:

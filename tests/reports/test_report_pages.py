@@ -22,7 +22,7 @@ SECTIONS = {  # a heading (or phrase) of every section of every page
     "retrieval": ["mAP beside the published numbers", "Precision at k", "Per class"],
     "examples": ["query:"],
     "embedding": ["A 2-D map (t-SNE)", "Modality gap"],
-    "experiments": ["Tracked runs", "Loss ablation"],
+    "experiments": ["Tracked runs", "Loss ablation", "Related methods"],
     "provenance": ["Wall time per stage", "Params", "Packages"],
 }
 
@@ -104,3 +104,20 @@ def test_pages_in_headless_chromium(report_run, tmp_path):
         missing = [k for k, v in metrics.items() if f"{v:.3f}" not in text]
         assert missing == [], (name, missing)
     assert len(list((tmp_path / "shots").glob("*.png"))) == len(urls)
+
+
+def test_one_page_is_rebuilt_and_the_others_kept(report_run, tmp_path, monkeypatch):
+    from steps import report
+
+    shutil.copytree(report_run / "reports", tmp_path / "reports")
+    html_dir = tmp_path / "reports/html"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in html_dir.glob("*.html")}
+    monkeypatch.chdir(report_run)
+    report.main(["--quiet", "--templates", str(REPO / "reports/templates"), "--out", str(html_dir),
+                 "--executed", str(tmp_path / "reports/executed"), "--pages", "experiments"])
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in html_dir.glob("*.html")}
+    assert set(after) == set(before)
+    assert after["experiments.html"][1] > before["experiments.html"][1]  # built again
+    for name in set(before) - {"experiments.html", "index.html"}:
+        assert after[name] == before[name], name  # kept as it was
+    assert len(list((tmp_path / "reports/executed").glob("*.ipynb"))) == len(PAGES)

@@ -37,7 +37,7 @@ rule report:
         model="models",
         index="build/index",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
-        code=code("steps/report.py", "fgcross/reports", "fgcross/stage_times.py"),
+        code=code("steps/report.py", "fgcross/reports", "fgcross/stage_times.py", "fgcross/ablation.py"),
         templates=sorted(str(p) for p in Path("reports/templates").glob("*.ipynb")),
     output:
         html=directory("reports/html"),
