@@ -19,10 +19,12 @@ import logging
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
+from fgcross.config import default_params
 from fgcross.data.manifest import index_dataset
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic import generate_dataset
 from fgcross.media.audio import load_spectrogram
 from fgcross.media.images import load_image
 from fgcross.media.text import load_text_codes
@@ -38,7 +40,7 @@ DECODE = {
 
 
 def build(root: Path, entries: int) -> dict[str, int]:
-    cfg = SyntheticConfig(families=4, species_per_family=4, train_per_class=6, test_per_class=2)
+    cfg = replace(default_params().synthetic, families=4, species_per_family=4, train_per_class=6, test_per_class=2)
     generate_dataset(root, cfg, progress=False)
     total = sum(PKU.values())
     counts = {}

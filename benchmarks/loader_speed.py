@@ -25,27 +25,29 @@ from pathlib import Path
 
 import torch
 
-from fgcross.config import load_params
+from fgcross.config import load_params, with_overrides
 from fgcross.data.batches import to_model_input
 from fgcross.data.index_files import read_index, write_index
 from fgcross.data.manifest import build_manifest, read_classes
 from fgcross.data.prepared import prepare_media
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic import generate_dataset
+from fgcross.losses import TOTAL
 from fgcross.media.converters import BY_MEDIA, converter, extras
+from fgcross.params import Params, section_dict
 from fgcross.training.pipeline import setup_training
 
 PARAMS = Path(__file__).resolve().parent.parent / "params.yaml"
 
 
-def prepared_default(tmp: Path, params: dict) -> tuple[Path, Path]:
+def prepared_default(tmp: Path, params: Params) -> tuple[Path, Path]:
     root = tmp / "generated"
-    generate_dataset(root, SyntheticConfig.from_params(params["synthetic"]), progress=False)
+    generate_dataset(root, params.synthetic, progress=False)
     classes = read_classes(root)
     write_index(tmp / "index", root, build_manifest(root), [classes[i] for i in range(len(classes))])
     index = read_index(tmp / "index")
     for media, stage in BY_MEDIA.items():
-        s = params[stage.section]
-        prepare_media(index, media, tmp / "media" / media, converter(media, s), s, progress=False,
+        s = params.section(stage.section)
+        prepare_media(index, media, tmp / "media" / media, converter(media, s), section_dict(s), progress=False,
                       processes=0, extras=extras(media))
     return tmp / "media", tmp / "index"
 
@@ -54,8 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=12, help="steps per measurement")
     args = p.parse_args(argv)
-    params = load_params(PARAMS)
-    params["train"]["device"] = "cpu"
+    params = with_overrides(load_params(PARAMS), {"train.device": "cpu"})
     with tempfile.TemporaryDirectory() as tmp:
         media_dir, index_dir = prepared_default(Path(tmp), params)
         run = setup_training(params, media_dir, index_dir, progress=False, state_dir=Path(tmp) / "state")
@@ -81,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
         samples_per_step = sum(len(v) for k, v in batch.items() if not k.endswith("_labels"))
 
         def model_step() -> None:
-            loss, _, _ = trainer._losses(batch, stage)
+            loss = trainer._losses(batch, stage)[0][TOTAL]
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         model_rate = args.steps * samples_per_step / (time.perf_counter() - start)
         training_rate = trainer._epoch(stage, 0, 0, opt)["samples_per_s"]
 
-    print(f"default config: {params['model']['backbone']} at {params['model']['input_size']} px, "
+    print(f"default config: {params.model.backbone} at {params.model.input_size} px, "
           f"{samples_per_step} samples per step, {torch.get_num_threads()} threads, "
           f"{trainer.workers} loader workers")
     print(f"loader: {loader_rate:.0f} samples/s; model step: {model_rate:.1f} samples/s; "

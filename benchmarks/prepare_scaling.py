@@ -3,7 +3,7 @@
     python -m benchmarks.prepare_scaling [--files 2000] [--processes 2]
 
 The input is `--files` WAV recordings of 10 s (80 distinct songs, hard-linked under other
-names); the stage is the spectrograms stage with the paper preset's section, run through
+names); the stage is the spectrogram stage with the paper preset's section, run through
 fgcross.data.prepared.prepare_media exactly as the pipeline runs it (its process pool,
 memory-mapped output). Each run is a fresh Python process, timed from start to finish,
 imports included, as a user runs the stage. The outputs of the two runs are asserted
@@ -28,6 +28,7 @@ from fgcross.config import load_params
 from fgcross.data.index_files import Index
 from fgcross.data.prepared import prepare_media
 from fgcross.media.converters import converter
+from fgcross.params import section_dict
 
 PRESET = Path(__file__).resolve().parent.parent / "presets" / "pku_fgcrossnet.yaml"
 
@@ -47,12 +48,13 @@ def song_index(root: Path, files: int, seconds: float, distinct: int = 80) -> In
 
 def run_stage(root: Path, files: int, out: Path, processes: int) -> None:
     """One timed run (in its own process): the stage over the recordings under root/audio."""
-    section = load_params(PRESET)["spectrogram"]
+    section = load_params(PRESET).spectrogram
     paths = sorted((root / "audio").iterdir())[:files]
     rows = [{"id": f"audio/{p.name}", "media": "audio", "split": "train" if n % 4 else "test", "label": n % 8,
              "class_name": f"class {n % 8}", "path": f"audio/{p.name}"} for n, p in enumerate(paths)]
     index = Index(root, pd.DataFrame(rows), [f"class {c}" for c in range(8)])
-    prepare_media(index, "audio", out, converter("audio", section), section, progress=False, processes=processes)
+    prepare_media(index, "audio", out, converter("audio", section), section_dict(section), progress=False,
+                  processes=processes)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -77,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
         one, many = Path(tmp) / "out1", Path(tmp) / f"out{args.processes}"
         assert all(filecmp.cmp(one / f.name, many / f.name, shallow=False) for f in one.iterdir())
     ratio = times[1] / times[args.processes]
-    print(f"spectrograms stage, {args.files} recordings of {args.seconds:g} s (paper preset section)")
+    print(f"spectrogram stage, {args.files} recordings of {args.seconds:g} s (paper preset section)")
     for processes, seconds in times.items():
         print(f"  {processes} process(es): {seconds:.1f} s ({args.files / seconds:.1f} files/s)")
     print(f"ratio {ratio:.2f}x (target >= 1.7x with 2 processes): {'PASS' if ratio >= 1.7 else 'FAIL'}")

@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 
 from fgcross.config import load_params
+from fgcross.params import Params
 from fgcross.reports.render import build_reports
 from steps.report import build_parser, notebook_parameters
 
 GOAL_S = 60.0
 
 
-def build(out: Path, processes: int, params: dict) -> float:
+def build(out: Path, processes: int, params: Params) -> float:
     args = build_parser().parse_args(["--out", str(out / "html"), "--executed", str(out / "executed")])
     metrics = json.loads(Path(args.metrics).read_text())
     start = time.perf_counter()

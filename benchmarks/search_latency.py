@@ -18,6 +18,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +26,12 @@ import pandas as pd
 
 from fgcross import MEDIA
 from fgcross.config import load_params
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic import generate_dataset
+from fgcross.inner_product import faiss_available
 from fgcross.metrics import l2_normalize
 from fgcross.models.fgcrossnet import build_model
-from fgcross.search.gallery import SearchIndex, faiss_available, write_search_index
+from fgcross.params import Params
+from fgcross.search.gallery import SearchIndex, write_search_index
 from fgcross.search.query import QueryEncoder, media_of
 from fgcross.training.pipeline import model_config, save_model
 
@@ -36,7 +39,7 @@ PKU_TEST = {"image": 5794, "text": 5794, "audio": 4000, "video": 5890}  # scaled
 GOAL_MS = 200.0
 
 
-def write_model(folder: Path, params: dict, classes: int) -> None:
+def write_model(folder: Path, params: Params, classes: int) -> None:
     """The default model config with `classes` outputs and random weights, saved as train saves a model."""
     cfg = model_config(params, classes)
     save_model(folder, {"model": build_model(cfg, "none").state_dict()}, cfg, params, list(MEDIA),
@@ -69,8 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     params = load_params(args.params)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cfg = SyntheticConfig.from_params({**params["synthetic"], "families": 1, "species_per_family": 2,
-                                           "train_per_class": 1, "test_per_class": 1})
+        cfg = replace(params.synthetic, families=1, species_per_family=2, train_per_class=1, test_per_class=1)
         generate_dataset(tmp / "data", cfg, progress=False)
         queries = {}
         for media in ("image", "text", "audio", "video"):
@@ -86,8 +88,8 @@ def main(argv: list[str] | None = None) -> None:
         cold_ms = (time.perf_counter() - start) * 1000
 
         backends = ["numpy", "faiss"] if faiss_available() else ["numpy"]
-        print(f"search_latency: gallery {args.gallery} items x {args.classes} dims; {params['model']['backbone']} at "
-              f"{params['model']['input_size']} px; median of {args.repeats} warm queries per media")
+        print(f"search_latency: gallery {args.gallery} items x {args.classes} dims; {params.model.backbone} at "
+              f"{params.model.input_size} px; median of {args.repeats} warm queries per media")
         for backend in backends:
             index = SearchIndex(tmp / "search", backend)
             for media, path in queries.items():

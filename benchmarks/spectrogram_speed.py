@@ -2,7 +2,7 @@
 
     python -m benchmarks.spectrogram_speed [--files 12] [--seconds 10]
 
-Ours: the spectrograms stage's converter with the paper preset's section (librosa load at
+Ours: the spectrogram stage's converter with the paper preset's section (librosa load at
 22,050 Hz, |STFT| with librosa's defaults, amplitude_to_db ref=max, rendered through the
 magma lookup table at 512 px). Baseline (the official code's way): the same array drawn
 with librosa.display.specshow in a matplotlib figure saved as a PNG at 300 dpi, one figure
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--files", type=int, default=12)
     p.add_argument("--seconds", type=float, default=10.0)
     args = p.parse_args(argv)
-    section = load_params(PRESET)["spectrogram"]
+    section = load_params(PRESET).spectrogram
     convert = converter("audio", section)
     with tempfile.TemporaryDirectory() as tmp:
         files = write_songs(Path(tmp) / "wav", args.files, args.seconds)

@@ -15,58 +15,48 @@ pipeline does, and summarises the runs as mean and spread per variant.
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import torch
 
-from fgcross.data.prepared import load_split
-from fgcross.embeddings import Embeddings, embed_split
-from fgcross.metrics import evaluate_retrieval
+from fgcross.config import with_overrides
+from fgcross.embeddings import as_embeddings, embed_prepared
+from fgcross.evaluation import evaluate_embeddings
 from fgcross.models.fgcrossnet import FGCrossNet
+from fgcross.params import Params
 
-VARIANTS: dict[str, dict[str, Any]] = {  # dotted params keys; everything else from params.yaml
+LOSS_VARIANTS: dict[str, dict[str, Any]] = {  # dotted params keys; everything else from params.yaml
     "ce": {"loss.center_weight": 0.0, "loss.ranking_weight": 0.0},
     "ce+center": {"loss.ranking_weight": 0.0},
     "ce+center+ranking": {},
 }
-METHODS: dict[str, dict[str, Any]] = {
+METHOD_VARIANTS: dict[str, dict[str, Any]] = {
     "fgcrossnet": {},
     "separate-backbones": {"model.shared": False},
     "adversarial": {"loss.adversarial_weight": 0.1},
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
 }
-STUDIES: dict[str, dict[str, dict[str, Any]]] = {"losses": VARIANTS, "methods": METHODS}
+STUDIES: dict[str, dict[str, dict[str, Any]]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]
 
 
-def variant_params(params: dict[str, Any], variant: str, seed: int, study: str = "losses") -> dict[str, Any]:
+def variant_params(params: Params, variant: str, seed: int, study: str = "losses") -> Params:
     """params.yaml with the variant's settings and the seed (what the variant leaves alone stays)."""
     variants = STUDIES[study]
     if variant not in variants:
         raise ValueError(f"unknown variant {variant!r}: expected one of {list(variants)}")
-    out = copy.deepcopy(params)
-    for key, value in variants[variant].items():
-        section, name = key.split(".")
-        out[section][name] = value
-    out["train"]["seed"] = seed
-    return out
+    return with_overrides(params, {**variants[variant], "train.seed": seed}, f"{study} variant {variant}")
 
 
 @torch.no_grad()
-def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | Path, params: dict[str, Any],
+def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | Path, params: Params,
                    device: torch.device) -> dict[str, float]:
     """The protocol's metrics of a trained model on the eval split, as the pipeline computes them."""
-    embeddings = {}
-    for media in config["media"]:
-        split = load_split(Path(media_dir) / media, params["eval"]["split"])
-        arrays = embed_split(model, split, config["model"]["input_size"], device,
-                             params["export"].get("batch_size", 64))
-        embeddings[media] = Embeddings(media, arrays["features"], arrays["labels"], arrays["ids"])
-    return evaluate_retrieval(embeddings, params["eval"]["exclude_self"], params["eval"].get("chunk", 1024),
-                              params["eval"].get("backend", "numpy"))
+    arrays = embed_prepared(model, config["media"], config["model"]["input_size"], media_dir, params.eval.split,
+                            device, params.export.batch_size)
+    return evaluate_embeddings(as_embeddings(arrays), params.eval).metrics
 
 
 def summarise(runs: pd.DataFrame, metrics: tuple[str, ...] = ("bi_avg", "multi_avg"),

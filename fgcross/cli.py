@@ -13,19 +13,18 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
-from fgcross.config import ParamsError, load_params
+from fgcross.config import default_params, load_params
+from fgcross.errors import FgcrossError
+from fgcross.media.kinds import QUERY_MEDIA
+from fgcross.params import SearchParams
 
-DEFAULTS = {"splits": ["train", "test"], "backend": "auto", "k": 10, "max_upload_mb": 20.0,
-            "host": "127.0.0.1", "port": 8765, "audio_seconds": 3.0, "audio_rate": 8000}
 
-
-def search_params(path: str) -> dict[str, Any]:
-    """The `search` section of the params file, or the defaults where there is no file."""
+def search_params(path: str) -> SearchParams:
+    """The `search` section of the params file, or of the packaged defaults where there is no file."""
     if not Path(path).exists():
-        return dict(DEFAULTS)
-    return {**DEFAULTS, **load_params(path).get("search", {})}
+        return default_params().search
+    return load_params(path).search
 
 
 def _fail(message: str) -> None:
@@ -33,12 +32,12 @@ def _fail(message: str) -> None:
     sys.exit(2)
 
 
-def cmd_index(args: argparse.Namespace, sp: dict[str, Any]) -> None:
+def cmd_index(args: argparse.Namespace, sp: SearchParams) -> None:
     from fgcross.search.gallery import build_search_index
 
     start = time.perf_counter()
-    counts = build_search_index(args.exports, args.index, args.media, args.out, sp["splits"],
-                                sp["audio_seconds"], sp["audio_rate"], progress=not args.quiet)
+    counts = build_search_index(args.exports, args.index, args.media, args.out, list(sp.splits),
+                                sp.audio_seconds, sp.audio_rate, progress=not args.quiet)
     print(f"indexed {sum(counts.values())} items ({', '.join(f'{m} {n}' for m, n in counts.items())}) "
           f"into {args.out} in {time.perf_counter() - start:.1f} s")
 
@@ -61,13 +60,13 @@ def format_table(hits) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
 
 
-def cmd_search(args: argparse.Namespace, sp: dict[str, Any]) -> None:
+def cmd_search(args: argparse.Namespace, sp: SearchParams) -> None:
     from fgcross.search.gallery import SearchIndex
     from fgcross.search.query import QueryEncoder
 
-    index = SearchIndex(args.index_dir, sp["backend"])
+    index = SearchIndex(args.index_dir, sp.backend)
     encoder = QueryEncoder(args.model)
-    hits = run_query(args.query, encoder, index, args.media, args.k or sp["k"], int(sp["max_upload_mb"] * 2**20))
+    hits = run_query(args.query, encoder, index, args.media, args.k or sp.k, int(sp.max_upload_mb * 2**20))
     if args.json:
         print(json.dumps({"query": args.query, "media": args.media, "results": [h.as_dict() for h in hits]},
                          indent=2))
@@ -75,10 +74,10 @@ def cmd_search(args: argparse.Namespace, sp: dict[str, Any]) -> None:
         print(format_table(hits))
 
 
-def cmd_serve(args: argparse.Namespace, sp: dict[str, Any]) -> None:
+def cmd_serve(args: argparse.Namespace, sp: SearchParams) -> None:
     from fgcross.search.server import serve
 
-    serve(args.index_dir, args.model, args.host or sp["host"], args.port or sp["port"], sp)
+    serve(args.index_dir, args.model, args.host or sp.host, args.port or sp.port, sp)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--index-dir", default="build/search", help="the search index (fgcross index)")
         sp.add_argument("--model", default="models", help="the trained model folder")
         if name == "search":
-            sp.add_argument("query", help="a JPEG/PNG image, MP4 video, WAV/FLAC/MP3 audio or TXT file; or text")
+            sp.add_argument("query", help=f"an image, video, audio or text file ({' '.join(QUERY_MEDIA)}); or text")
             sp.add_argument("--media", default="all", choices=["all", "image", "text", "audio", "video"],
                             help="the media to return")
             sp.add_argument("-k", type=int, default=0, help="results (default: search.k)")
@@ -109,13 +108,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from fgcross.search.query import QueryError
-
     args = build_parser().parse_args(argv)
     try:
         sp = search_params(args.params)
         {"index": cmd_index, "search": cmd_search, "serve": cmd_serve}[args.command](args, sp)
-    except (QueryError, ParamsError, FileNotFoundError, ValueError, ImportError) as err:
+    except (FgcrossError, FileNotFoundError, ValueError, ImportError) as err:  # a query, params or backend to fix
         _fail(str(err))
 
 

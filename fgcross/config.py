@@ -1,47 +1,93 @@
-"""params.yaml: loading, validation and access.
+"""params.yaml: loading, validation, and the typed `Params` every stage receives.
 
 params.yaml is the single source of truth for every tunable; both Snakemake and DVC read
-it. Every step validates it against workflow/schemas/params.schema.yaml before doing any
-work, so a typo (`loss.centre_weight`) fails at once instead of being silently ignored.
+it. Every step validates it against the schema (fgcross/defaults/params.schema.yaml, also
+reachable as workflow/schemas/params.schema.yaml for Snakemake) before doing any work, so a
+typo (`loss.centre_weight`) or a missing key fails at once instead of being silently
+ignored or silently defaulted. The schema requires every key: there are no defaults
+anywhere but in params.yaml (and its packaged copy, fgcross/defaults/params.yaml, used by
+the `fgcross` command where no params file exists; a test keeps the two equal).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import yaml
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "workflow" / "schemas" / "params.schema.yaml"
+from fgcross.errors import ParamsError
+from fgcross.params import Params, build
+
+DEFAULTS_DIR = Path(__file__).resolve().parent / "defaults"
+SCHEMA_PATH = DEFAULTS_DIR / "params.schema.yaml"
+DEFAULT_PARAMS_PATH = DEFAULTS_DIR / "params.yaml"
 SYNTHETIC_ROOT = "data/generated"
 """Where steps.synthesize writes the embedded dataset; a fixed path, because it is a
 pipeline output that DVC deletes before re-running, which must never be a user's data."""
 
 
-class ParamsError(ValueError):
-    """params.yaml is missing, unparsable, or does not match the schema."""
+def load_params(path: str | Path = "params.yaml") -> Params:
+    """Read and validate a params file; raise ParamsError naming the file and the bad key."""
+    return params_from_dict(read_params_file(path), source=str(path))
 
 
-def load_params(path: str | Path = "params.yaml") -> dict[str, Any]:
-    """Read and validate params.yaml; raise ParamsError naming the file and the bad key."""
+def read_params_file(path: str | Path) -> Any:
+    """The file's YAML, unvalidated (for tools that merge files before validating)."""
     path = Path(path)
     try:
-        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
         raise ParamsError(f"{path}: no such params file") from err
     except yaml.YAMLError as err:
         raise ParamsError(f"{path}: not valid YAML: {err}") from err
-    validate_params(params, source=str(path))
-    return params
+
+
+def params_from_dict(raw: Any, source: str = "params") -> Params:
+    """Validate a plain mapping (a loaded params.yaml) and build the typed Params from it."""
+    validate_params(raw, source)
+    return build(Params, copy.deepcopy(raw))
+
+
+def default_params() -> Params:
+    """The packaged defaults (a copy of the repository's params.yaml)."""
+    return _default_params()
+
+
+@cache
+def _default_params() -> Params:
+    return load_params(DEFAULT_PARAMS_PATH)
+
+
+def with_overrides(params: Params, overrides: dict[str, Any], source: str = "overrides") -> Params:
+    """A new validated Params with dotted keys replaced: {"loss.center_weight": 0.0}.
+
+    The same form as `dvc exp run -S`; an unknown key fails validation with its name."""
+    raw = params.as_dict()
+    for key, value in overrides.items():
+        *path, name = key.split(".")
+        node = raw
+        for part in path:
+            if not isinstance(node.get(part), dict):
+                raise ParamsError(f"{source}: no params section {key.rsplit('.', 1)[0]!r} (in {key!r})")
+            node = node[part]
+        node[name] = copy.deepcopy(value)
+    return params_from_dict(raw, source)
+
+
+@cache
+def _schema() -> dict[str, Any]:
+    return yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
 def validate_params(params: Any, source: str = "params") -> None:
     """Validate against the schema and the rules a schema cannot express."""
-    schema = yaml.safe_load(SCHEMA_PATH.read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(params), key=lambda e: list(e.path))
+    errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(params), key=lambda e: list(e.path))
     if errors:
         lines = [f"  {'.'.join(map(str, e.path)) or '<top>'}: {e.message}" for e in errors]
         raise ParamsError(f"{source} does not match {SCHEMA_PATH.name}:\n" + "\n".join(lines))
@@ -72,8 +118,9 @@ def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def params_digest(params: dict[str, Any], sections: list[str] | None = None) -> str:
+def params_digest(params: dict[str, Any] | Params, sections: list[str] | None = None) -> str:
     """A short stable hash of (some sections of) the params, to name and group runs."""
-    chosen = params if sections is None else {s: params[s] for s in sections}
+    plain = params.as_dict() if isinstance(params, Params) else params
+    chosen = plain if sections is None else {s: plain[s] for s in sections}
     blob = json.dumps(chosen, sort_keys=True, default=str).encode()
     return hashlib.sha256(blob).hexdigest()[:12]

@@ -15,7 +15,7 @@ import torch
 
 from fgcross import MEDIA
 from fgcross.data.batches import eval_batches, to_model_input
-from fgcross.data.prepared import PreparedSplit
+from fgcross.data.prepared import PreparedSplit, load_split
 from fgcross.io import save_npz
 from fgcross.models.fgcrossnet import FGCrossNet
 
@@ -62,3 +62,17 @@ def load_embeddings(folder: str | Path, media: str) -> Embeddings:
 
 def available_media(folder: str | Path) -> list[str]:
     return [m for m in MEDIA if (Path(folder) / f"{m}.npz").exists()]
+
+
+@torch.no_grad()
+def embed_prepared(model: FGCrossNet, media: list[str], input_size: int, media_dir: str | Path, split: str,
+                   device: torch.device, batch_size: int) -> dict[str, dict[str, np.ndarray]]:
+    """Every media's items of one split, embedded: what export writes and the studies evaluate."""
+    return {m: embed_split(model, load_split(Path(media_dir) / m, split), input_size, device, batch_size)
+            for m in media}
+
+
+def as_embeddings(arrays: dict[str, dict[str, np.ndarray]]) -> dict[str, Embeddings]:
+    """embed_prepared's arrays in the form evaluation reads (as load_embeddings gives them)."""
+    return {m: Embeddings(m, a["features"].astype(np.float32), a["labels"].astype(np.int64), a["ids"])
+            for m, a in arrays.items()}

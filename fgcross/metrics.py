@@ -29,6 +29,7 @@ import numpy as np
 
 from fgcross import MEDIA, MEDIA_LETTER
 from fgcross.embeddings import Embeddings
+from fgcross.inner_product import BACKENDS, InnerProductIndex
 
 KS: tuple[int, ...] = (1, 5, 10, 50)
 SELF_EXCLUDED = "-self"
@@ -145,24 +146,14 @@ def _score(scores: QueryScores, start: int, r: Ranks, ks: tuple[int, ...]) -> No
 
 
 def _similarities(query: np.ndarray, gallery: np.ndarray, backend: str) -> np.ndarray:
-    """Cosine similarities [queries, gallery] of unit float32 vectors, computed by `backend`."""
-    if backend == "numpy":
-        return query @ gallery.T
+    """Cosine similarities [queries, gallery] of unit float32 vectors, computed by `backend`
+    (numpy and faiss through fgcross.inner_product, as search ranks)."""
     if backend == "torch":
         import torch
 
         return (torch.from_numpy(query) @ torch.from_numpy(gallery).T).numpy()
-    if backend == "faiss":
-        try:
-            import faiss
-        except ImportError as err:
-            raise ValueError("eval.backend is faiss but faiss is not installed (pip install faiss-cpu)") from err
-        index = faiss.IndexFlatIP(gallery.shape[1])  # exact inner products, faiss's own kernels
-        index.add(np.ascontiguousarray(gallery))
-        values, positions = index.search(np.ascontiguousarray(query), len(gallery))
-        sims = np.empty((len(query), len(gallery)), dtype=np.float32)
-        np.put_along_axis(sims, positions, values, axis=1)
-        return sims
+    if backend in BACKENDS:
+        return InnerProductIndex(gallery, backend, "eval.backend").similarities(query)
     raise ValueError(f"unknown eval backend {backend!r} (numpy, torch or faiss)")
 
 

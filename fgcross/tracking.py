@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fgcross.config import flatten, params_digest
+from fgcross.params import Params, TrackingParams
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +42,9 @@ def project_root(environ: dict[str, str] | None = None, cwd: Path | None = None)
     return root
 
 
-def tracking_uri(section: dict[str, Any], root: Path | None = None) -> str:
-    uri = section.get("uri") or ""
-    if uri:
-        return uri
+def tracking_uri(section: TrackingParams, root: Path | None = None) -> str:
+    if section.uri:
+        return section.uri
     return f"sqlite:///{(root or project_root()) / 'mlflow.db'}"
 
 
@@ -152,10 +152,10 @@ class Tracker:
             self._call("set_terminated", self.run_id, status)
 
 
-def _tracker(params: dict[str, Any], run_id: str | None = None) -> tuple[Tracker, Path]:
-    section = params.get("tracking", {})
+def _tracker(params: Params, run_id: str | None = None) -> tuple[Tracker, Path]:
+    section = params.tracking
     root = project_root()
-    if not section.get("enabled", True):
+    if not section.enabled:
         return Tracker(None), root
     uri = tracking_uri(section, root)
     lock = root / "mlflow.db.lock" if uri.startswith("sqlite:") else None
@@ -163,7 +163,7 @@ def _tracker(params: dict[str, Any], run_id: str | None = None) -> tuple[Tracker
     return Tracker(uri, run_id=run_id, lock_path=lock), root
 
 
-def pipeline_tags(params: dict[str, Any], stage: str) -> dict[str, str]:
+def pipeline_tags(params: Params, stage: str) -> dict[str, str]:
     return {
         "fgcross.pipeline": params_digest(params),
         "fgcross.stage": stage,
@@ -174,13 +174,12 @@ def pipeline_tags(params: dict[str, Any], stage: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def stage_run(stage: str, params: dict[str, Any], log_all_params: bool = False) -> Iterator[Tracker]:
+def stage_run(stage: str, params: Params, log_all_params: bool = False) -> Iterator[Tracker]:
     """A new run for `stage`, finished (or marked FAILED) when the block ends."""
     tracker, root = _tracker(params)
-    experiment = params.get("tracking", {}).get("experiment", "fgcross")
-    tracker.start(experiment, stage, pipeline_tags(params, stage), root / "mlartifacts")
+    tracker.start(params.tracking.experiment, stage, pipeline_tags(params, stage), root / "mlartifacts")
     if log_all_params:
-        tracker.log_params(params)
+        tracker.log_params(params.as_dict())
     try:
         yield tracker
     except BaseException:
@@ -196,7 +195,7 @@ def saved_run_id(path: str | Path) -> str | None:
 
 
 @contextlib.contextmanager
-def resume_run(run_id: str | None, params: dict[str, Any]) -> Iterator[Tracker]:
+def resume_run(run_id: str | None, params: Params) -> Iterator[Tracker]:
     """Add to an existing run (the experiment's train run); a no-op without one."""
     tracker, _ = _tracker(params, run_id=run_id)
     if not run_id:

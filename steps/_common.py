@@ -7,15 +7,14 @@ import logging
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
-from fgcross.config import ParamsError, load_params
-from fgcross.data.manifest import DatasetError
-from fgcross.data.prepared import PreparationError
-from fgcross.reports.render import ReportError
+from fgcross.config import load_params
+from fgcross.errors import FgcrossError, ParamsError
+from fgcross.params import Params
 from fgcross.stage_times import record_stage_time
 
-USER_ERRORS = (ParamsError, DatasetError, PreparationError, ReportError, FileNotFoundError)
+USER_ERRORS = (FgcrossError, FileNotFoundError)
+"""What a user can fix (fgcross.errors, and a missing file): one message and exit code 2, not a traceback."""
 
 
 def parser(stage: str, description: str) -> argparse.ArgumentParser:
@@ -26,7 +25,7 @@ def parser(stage: str, description: str) -> argparse.ArgumentParser:
     return p
 
 
-def params_of(args: argparse.Namespace) -> dict[str, Any]:
+def params_of(args: argparse.Namespace) -> Params:
     """The validated params; a bad file ends the step with one clear message and exit code 2."""
     try:
         return load_params(args.params)

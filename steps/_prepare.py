@@ -1,4 +1,4 @@
-"""The shared command line of the four preparation steps (frames, spectrograms, text, images).
+"""The shared command line of the four preparation steps (frames, spectrogram, text, images).
 
 Three ways to run a step, all giving byte-identical output folders:
 
@@ -17,6 +17,7 @@ from pathlib import Path
 from fgcross.data.index_files import read_index
 from fgcross.data.prepared import merge_prepared, prepare_media, resolve_processes
 from fgcross.media.converters import STAGES, converter, extras
+from fgcross.params import section_dict
 from fgcross.tracking import stage_run
 from steps._common import params_of, parser, run
 
@@ -34,21 +35,21 @@ def prepare_main(stage: str, doc: str | None, argv: list[str] | None) -> None:
                    help="worker processes (default: prepare.processes; 0 = all cores)")
     args = p.parse_args(argv)
     params = params_of(args)
-    section = params[spec.section]
-    shards = params["prepare"]["shards"]
+    section = params.section(spec.section)
+    shards = params.prepare.shards
 
     def body() -> None:
         if args.merge:
             counts = merge_prepared([Path(d) for d in args.merge], args.out)
         else:
             processes = 1 if args.shard is not None else resolve_processes(
-                params["prepare"]["processes"] if args.processes is None else args.processes)
+                params.prepare.processes if args.processes is None else args.processes)
             counts = prepare_media(read_index(args.index), spec.media, args.out, converter(spec.media, section),
-                                   section, progress=not args.quiet, processes=processes, shard=args.shard,
-                                   shards=shards, extras=extras(spec.media))
+                                   section_dict(section), progress=not args.quiet, processes=processes,
+                                   shard=args.shard, shards=shards, extras=extras(spec.media))
         if counts and args.shard is None:  # one MLflow run per stage, not per shard
             with stage_run(stage, params) as tracker:
-                tracker.log_params({spec.section: section})
+                tracker.log_params({spec.section: section_dict(section)})
                 tracker.log_metrics({f"items.{s}": n for s, n in counts.items()})
 
     part = f"shard {args.shard}" if args.shard is not None else ("merge" if args.merge else "")

@@ -18,9 +18,10 @@ import pandas as pd
 
 from fgcross.ablation import STUDIES, summarise, variant_params
 from fgcross.ablation import evaluate_model as evaluate_trained
+from fgcross.devices import pick_device
 from fgcross.io import write_text
-from fgcross.training.loop import pick_device
-from fgcross.training.pipeline import load_model, train_model, training_digest
+from fgcross.models.saved import load_model
+from fgcross.training.pipeline import train_model, training_digest
 from steps._common import params_of, parser, run
 
 
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
                 with tempfile.TemporaryDirectory() as tmp:
                     train_model(vp, args.media, args.index, Path(tmp) / "model", progress=not args.quiet,
                                 state_dir=Path(tmp) / "state")
-                    device = pick_device(vp["train"]["device"])
+                    device = pick_device(vp.train.device)
                     model, config = load_model(Path(tmp) / "model", device)
                     metrics = evaluate_trained(model, config, args.media, vp, device)
                 row = {"variant": variant, "seed": seed, "params": digest, **metrics}

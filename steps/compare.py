@@ -28,9 +28,9 @@ def main(argv: list[str] | None = None) -> None:
             if metrics.exists():
                 print("This run beside the published numbers (PKU FG-XMedia):")
                 print(comparison_table(json.loads(metrics.read_text())).to_string(na_rep=""))
-            if params["tracking"].get("enabled", True):
-                table = experiments_table(tracking_uri(params["tracking"], project_root()),
-                                          params["tracking"].get("experiment", "fgcross"), args.runs)
+            if params.tracking.enabled:
+                table = experiments_table(tracking_uri(params.tracking, project_root()), params.tracking.experiment,
+                                          args.runs)
                 print("\nTracked experiments (newest first):")
                 print(table.to_string() if not table.empty else "none yet")
 

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from fgcross.diagnostics import diagnostics
 from fgcross.embeddings import available_media, load_embeddings
+from fgcross.evaluation import evaluate_embeddings
 from fgcross.io import write_json, write_text
-from fgcross.metrics import extended_metrics, per_class_ap, protocol_metrics, retrieval_scores
 from fgcross.reports.tables import per_class_summary
 from fgcross.tracking import resume_run, saved_run_id
 from steps._common import params_of, parser, run
@@ -37,22 +36,18 @@ def main(argv: list[str] | None = None) -> None:
     params = params_of(args)
 
     def body() -> None:
-        ev = params["eval"]
-        folder = Path(args.embeddings) / ev["split"]
+        folder = Path(args.embeddings) / params.eval.split
         media = available_media(folder)
         if not media:
             raise FileNotFoundError(f"no embeddings under {folder}")
         embeddings = {m: load_embeddings(folder, m) for m in media}
-        scores = retrieval_scores(embeddings, chunk=ev.get("chunk", 1024), backend=ev.get("backend", "numpy"))
-        metrics = protocol_metrics(scores, exclude_self=ev["exclude_self"])
-        extended = extended_metrics(scores)
         names = pd.read_csv(args.classes)["name"].tolist() if Path(args.classes).exists() else None
-        per_class = pd.DataFrame(per_class_ap(scores))
-        per_class.insert(2, "class", [names[i] if names else str(i) for i in per_class["label"]])
+        result = evaluate_embeddings(embeddings, params.eval, names)
+        metrics, extended, per_class = result.metrics, result.extended, result.per_class
         out = Path(args.out)
         write_json(out, metrics)
         write_json(out.parent / "retrieval.json", extended)
-        write_json(out.parent / "diagnostics.json", diagnostics(embeddings))
+        write_json(out.parent / "diagnostics.json", result.diagnostics)
         write_text(out.parent / "per_class_ap.csv", per_class.to_csv(index=False))
         plots = Path(args.plots)
         by_direction = pd.DataFrame([{"direction": k, "map": v["map"], "map_at_r": v["map_at_r"]}

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import torch
-
-from fgcross.data.prepared import load_split
-from fgcross.embeddings import embed_split, save_embeddings
+from fgcross.devices import pick_device
+from fgcross.embeddings import embed_prepared, save_embeddings
 from fgcross.io import atomic_dir
-from fgcross.training.loop import pick_device
-from fgcross.training.pipeline import load_model
+from fgcross.models.saved import load_model
 from steps._common import params_of, parser, run
 
 
@@ -23,13 +18,13 @@ def main(argv: list[str] | None = None) -> None:
     params = params_of(args)
 
     def body() -> None:
-        device = pick_device(params["train"]["device"])
+        device = pick_device(params.train.device)
         model, config = load_model(args.model, device)
-        with torch.no_grad(), atomic_dir(args.out) as tmp:  # scoped: main() may run inside another process
-            for split in params["export"]["splits"]:
-                for media in config["media"]:
-                    arrays = embed_split(model, load_split(Path(args.media) / media, split),
-                                         config["model"]["input_size"], device, params["export"].get("batch_size", 64))
+        with atomic_dir(args.out) as tmp:  # scoped: main() may run inside another process
+            for split in params.export.splits:
+                embedded = embed_prepared(model, config["media"], config["model"]["input_size"], args.media, split,
+                                          device, params.export.batch_size)
+                for media, arrays in embedded.items():
                     save_embeddings(tmp / split / f"{media}.npz", arrays)
 
     run("export", body)

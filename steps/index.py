@@ -27,10 +27,9 @@ def main(argv: list[str] | None = None) -> None:
     params = params_of(args)
 
     def body() -> None:
-        data = params["data"]
-        root = Path(args.root or data["root"])
-        result = index_dataset(root, args.lists or data.get("lists"), tuple(data["media"]),
-                               on_error=data.get("on_error", "fail"))
+        data = params.data
+        root = Path(args.root or data.root)
+        result = index_dataset(root, args.lists or data.lists, data.media, on_error=data.on_error)
         manifest = result.manifest
         log = logging.getLogger("index")
         for problem in result.problems:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from fgcross.data.index_files import read_index
+from fgcross.params import Params
 from fgcross.reports.pages import PAGES
 from fgcross.reports.provenance import git_state
 from fgcross.reports.render import build_reports
@@ -36,17 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def notebook_parameters(args: argparse.Namespace, params: dict[str, Any]) -> dict[str, Any]:
+def notebook_parameters(args: argparse.Namespace, params: Params) -> dict[str, Any]:
     """Everything a report notebook may declare in its parameters cell."""
-    rp, tp = params["report"], params["tracking"]
+    rp, tp = params.report, params.tracking
     return {
         "metrics_path": args.metrics, "history_path": args.history, "exports_dir": args.exports,
         "media_dir": args.media, "index_dir": args.index, "model_dir": args.model,
-        "split": params["eval"]["split"], "examples": rp["examples"], "top_k": rp["top_k"],
-        "sample_classes": rp["sample_classes"], "map_points": rp["map_points"],
-        "audio_seconds": rp["audio_seconds"], "audio_rate": rp["audio_rate"], "seed": params["train"]["seed"],
-        "tracking_uri": tracking_uri(tp, project_root()) if tp.get("enabled", True) else "",
-        "experiment": tp.get("experiment", "fgcross"), "ablation_path": args.ablation,
+        "split": params.eval.split, "examples": rp.examples, "top_k": rp.top_k,
+        "sample_classes": rp.sample_classes, "map_points": rp.map_points,
+        "audio_seconds": rp.audio_seconds, "audio_rate": rp.audio_rate, "seed": params.train.seed,
+        "tracking_uri": tracking_uri(tp, project_root()) if tp.enabled else "",
+        "experiment": tp.experiment, "ablation_path": args.ablation,
         "methods_path": args.methods,
         "params_path": args.params, "stage_times_path": args.stage_times,
     }
@@ -64,12 +65,12 @@ def main(argv: list[str] | None = None) -> None:
         facts = {
             "dataset": f"{index.root} ({len(index.classes)} classes; media: {', '.join(index.media)})",
             "model": f"{config['model']['backbone']} at {config['model']['input_size']} px",
-            "evaluated on": f"the {params['eval']['split']} split",
+            "evaluated on": f"the {params.eval.split} split",
             "code": git_state()["commit"][:12],
         }
         try:
             build_reports(args.templates, args.executed, args.out, parameters, metrics, facts,
-                          processes=params["report"]["processes"], pages=tuple(args.pages) if args.pages else None)
+                          processes=params.report.processes, pages=tuple(args.pages) if args.pages else None)
         finally:  # the pages that built are kept (and tracked) even when another failed
             if (Path(args.out) / "index.html").exists():
                 with resume_run(saved_run_id(Path(args.model) / "run.json"), params) as tracker:

@@ -17,9 +17,9 @@ def main(argv: list[str] | None = None) -> None:
     params = params_of(args)
 
     def body() -> None:
-        sp = params["search"]
-        build_search_index(args.exports, args.index, args.media, args.out, sp["splits"], sp["audio_seconds"],
-                           sp["audio_rate"], progress=not args.quiet)
+        sp = params.search
+        build_search_index(args.exports, args.index, args.media, args.out, list(sp.splits), sp.audio_seconds,
+                           sp.audio_rate, progress=not args.quiet)
 
     run("search_index", body)
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import time
 
 from fgcross.config import SYNTHETIC_ROOT
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic import generate_dataset
 from fgcross.io import atomic_dir
+from fgcross.params import section_dict
 from fgcross.tracking import stage_run
 from steps._common import params_of, parser, run
 
@@ -22,16 +23,14 @@ def main(argv: list[str] | None = None) -> None:
     params = params_of(args)
 
     def body() -> None:
-        if params["data"]["source"] != "synthetic":
+        if params.data.source != "synthetic":
             with atomic_dir(args.out) as tmp:
                 (tmp / "NOT_GENERATED.txt").write_text("data.source is not synthetic: nothing generated.\n")
             return
-        cfg = SyntheticConfig.from_params(params["synthetic"])
         with stage_run("synthesize", params) as tracker:
             start = time.perf_counter()
-            species = generate_dataset(args.out, cfg, media=tuple(params["data"]["media"]),
-                                       progress=not args.quiet)
-            tracker.log_params({"synthetic": params["synthetic"]})
+            species = generate_dataset(args.out, params.synthetic, media=params.data.media, progress=not args.quiet)
+            tracker.log_params({"synthetic": section_dict(params.synthetic)})
             tracker.log_metrics({"classes": len(species), "seconds": time.perf_counter() - start})
 
     run("synthesize", body)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from fgcross.devices import pick_device
 from fgcross.io import write_json, write_text
 from fgcross.tracking import stage_run
 from fgcross.training.distributed import init_world, launch, shutdown, under_launcher
-from fgcross.training.loop import pick_device
 from fgcross.training.pipeline import history_frame, train_model
 from steps._common import params_of, parser, run
 
@@ -29,16 +29,16 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--history", default="plots/train_history.csv", help="per-epoch history CSV")
     args = p.parse_args(argv)
     params = params_of(args)
-    t = params["train"]
+    t = params.train
 
-    if t.get("nproc", 1) > 1 and not under_launcher():
-        code = launch(t["nproc"], "steps.train", sys.argv[1:] if argv is None else argv, t.get("threads") or None)
+    if t.nproc > 1 and not under_launcher():
+        code = launch(t.nproc, "steps.train", sys.argv[1:] if argv is None else argv, t.threads or None)
         if code != 0:
             print(f"train: error: a training process failed (exit code {code})", file=sys.stderr)
         sys.exit(code)
 
     def body() -> None:
-        world = init_world(pick_device(t["device"]))
+        world = init_world(pick_device(t.device))
         try:
             if not world.is_main:
                 train_model(params, args.media, args.index, args.out, progress=False, world=world)

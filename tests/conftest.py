@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fgcross.config import load_params
+from fgcross.config import load_params, params_from_dict
 from fgcross.data.index_files import read_index, write_index
 from fgcross.data.manifest import build_manifest, read_classes
 from fgcross.data.prepared import prepare_media
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic import generate_dataset
 from fgcross.media.converters import BY_MEDIA, converter, extras
+from fgcross.params import Params, section_dict
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -41,25 +42,34 @@ def merge(base: dict, override: dict) -> dict:
     return out
 
 
-def tiny_params() -> dict:
-    return merge(load_params(REPO / "params.yaml"), TINY)
+def tiny_raw() -> dict:
+    """The tiny params as a plain dict (for tests of validation, and files to write)."""
+    return merge(load_params(REPO / "params.yaml").as_dict(), TINY)
 
 
-def write_tiny_params(path: Path, extra: dict | None = None) -> dict:
-    params = merge(tiny_params(), extra or {})
-    path.write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
-    return params
+def tiny_params() -> Params:
+    return params_from_dict(tiny_raw(), "tiny params")
+
+
+def override(params: Params, tree: dict) -> Params:
+    """params with the (nested) keys of `tree` replaced, validated again."""
+    return params_from_dict(merge(params.as_dict(), tree), "test params")
+
+
+def write_tiny_params(path: Path, extra: dict | None = None) -> None:
+    """Write the tiny params with `extra` merged in, unvalidated (a test may write a bad file on purpose)."""
+    path.write_text(yaml.safe_dump(merge(tiny_raw(), extra or {}), sort_keys=False), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
-def params() -> dict:
+def params() -> Params:
     return tiny_params()
 
 
 @pytest.fixture(scope="session")
 def dataset(tmp_path_factory, params) -> Path:
     root = tmp_path_factory.mktemp("dataset") / "generated"
-    generate_dataset(root, SyntheticConfig.from_params(params["synthetic"]), progress=False)
+    generate_dataset(root, params.synthetic, progress=False)
     return root
 
 
@@ -77,7 +87,7 @@ def media_dir(tmp_path_factory, index_dir, params) -> Path:
     out = tmp_path_factory.mktemp("media")
     index = read_index(index_dir)
     for media, stage in BY_MEDIA.items():
-        section = params[stage.section]
-        prepare_media(index, media, out / media, converter(media, section), section, progress=False,
+        section = params.section(stage.section)
+        prepare_media(index, media, out / media, converter(media, section), section_dict(section), progress=False,
                       extras=extras(media))
     return out

@@ -4,15 +4,16 @@ import yaml
 
 from fgcross.ablation import summarise, variant_params
 from steps import ablation
+from tests.conftest import merge
 
 
 def test_variants_set_the_loss_weights_and_seed(params):
     ce = variant_params(params, "ce", 4)
-    assert ce["loss"]["center_weight"] == 0 and ce["loss"]["ranking_weight"] == 0 and ce["train"]["seed"] == 4
+    assert ce.loss.center_weight == 0 and ce.loss.ranking_weight == 0 and ce.train.seed == 4
     center = variant_params(params, "ce+center", 0)
-    assert center["loss"]["center_weight"] == params["loss"]["center_weight"] and center["loss"]["ranking_weight"] == 0
-    assert variant_params(params, "ce+center+ranking", 0)["loss"] == params["loss"]
-    assert params["train"]["seed"] == 0  # the input is not modified
+    assert center.loss.center_weight == params.loss.center_weight and center.loss.ranking_weight == 0
+    assert variant_params(params, "ce+center+ranking", 0).loss == params.loss
+    assert params.train.seed == 0  # the input is not modified
     with pytest.raises(ValueError, match="unknown variant"):
         variant_params(params, "triplet", 0)
 
@@ -29,7 +30,7 @@ def test_summary_is_mean_and_sample_std_per_variant():
 
 
 def test_ablation_appends_runs_and_skips_finished_ones(tmp_path, params, media_dir, index_dir, capsys):
-    (tmp_path / "p.yaml").write_text(yaml.safe_dump({**params, "tracking": {**params["tracking"], "enabled": False}}))
+    (tmp_path / "p.yaml").write_text(yaml.safe_dump(merge(params.as_dict(), {"tracking": {"enabled": False}})))
     argv = ["--params", str(tmp_path / "p.yaml"), "--quiet", "--media", str(media_dir), "--index", str(index_dir),
             "--out", str(tmp_path / "ablation.csv"), "--seeds", "0", "--variants", "ce"]
     ablation.main(argv)

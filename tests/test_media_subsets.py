@@ -5,12 +5,13 @@ import torch
 from fgcross.data.prepared import load_split
 from fgcross.embeddings import Embeddings, embed_split
 from fgcross.metrics import evaluate_retrieval
-from fgcross.training.pipeline import load_model, train_model
-from tests.conftest import merge
+from fgcross.models.saved import load_model
+from fgcross.training.pipeline import train_model
+from tests.conftest import override
 
 
 def test_image_and_text_only(tmp_path, params, media_dir, index_dir):
-    p = merge(params, {"data": {"media": ["image", "text"]}, "train": {"stage2": {"epochs": 1}}})
+    p = override(params, {"data": {"media": ["image", "text"]}, "train": {"stage2": {"epochs": 1}}})
     train_model(p, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s")
     model, config = load_model(tmp_path / "m")
     assert config["media"] == ["image", "text"]

@@ -7,16 +7,18 @@ import math
 import pytest
 import torch
 
-from fgcross.models.fgcrossnet import ModelConfig, build_model
-from fgcross.related_losses import (
+from fgcross.config import params_digest
+from fgcross.losses import (
     ModalityClassifier,
     adversarial_loss,
     cluster_cca_loss,
     cross_media_triplet_loss,
     reverse_gradient,
 )
-from fgcross.training.pipeline import load_model, train_model
-from tests.conftest import merge
+from fgcross.models.fgcrossnet import ModelConfig, build_model
+from fgcross.models.saved import load_model
+from fgcross.training.pipeline import TRAINING_SECTIONS, train_model
+from tests.conftest import override
 
 
 def test_gradient_reversal_flips_and_scales_the_gradient():
@@ -68,8 +70,8 @@ def test_cluster_cca_loss_by_hand():
 
 
 def test_separate_backbones_share_only_the_head():
-    shared = build_model(ModelConfig(num_classes=5, input_size=32, shared=True))
-    separate = build_model(ModelConfig(num_classes=5, input_size=32, shared=False))
+    shared = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=True))
+    separate = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=False))
     assert shared.backbone is not None and len(separate.backbones) == 4 and separate.backbone is None
     image = torch.zeros(2, 3, 32, 32)
     out = separate({"image": image, "video": image + 1})
@@ -83,7 +85,7 @@ def test_each_method_trains_saves_and_reloads(tmp_path, params, media_dir, index
     extra = {"separate": {"model": {"shared": False}},
              "adversarial": {"loss": {"adversarial_weight": 0.1}},
              "tnn-c-cca": {"loss": {"triplet_weight": 1.0, "cca_weight": 0.5}}}[method]
-    history = train_model(merge(params, extra), media_dir, index_dir, tmp_path / "m", progress=False,
+    history = train_model(override(params, extra), media_dir, index_dir, tmp_path / "m", progress=False,
                           state_dir=tmp_path / "s")
     columns = set(history[-1])
     if method == "adversarial":
@@ -98,10 +100,11 @@ def test_each_method_trains_saves_and_reloads(tmp_path, params, media_dir, index
 def test_training_digest_ignores_the_new_keys_at_their_neutral_values(params):
     from fgcross.training.pipeline import training_digest
 
-    old = merge(params, {})
+    old = params.as_dict()
     for key in ("adversarial_weight", "triplet_weight", "cca_weight", "triplet_margin"):
         old["loss"].pop(key, None)
     old["model"].pop("shared", None)
-    assert training_digest(old) == training_digest(params)  # records made before these keys still match
-    assert training_digest(merge(params, {"model": {"shared": False}})) != training_digest(params)
-    assert training_digest(merge(params, {"loss": {"cca_weight": 0.5}})) != training_digest(params)
+    # records made before these keys still match (the digest of the old, shorter params.yaml)
+    assert params_digest({s: old[s] for s in TRAINING_SECTIONS}) == training_digest(params)
+    assert training_digest(override(params, {"model": {"shared": False}})) != training_digest(params)
+    assert training_digest(override(params, {"loss": {"cca_weight": 0.5}})) != training_digest(params)

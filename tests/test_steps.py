@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import REPO, write_tiny_params
 
-STEPS = ["synthesize", "index", "frames", "spectrograms", "text", "images", "train", "export", "evaluate", "report",
+STEPS = ["synthesize", "index", "frames", "spectrogram", "text", "images", "train", "export", "evaluate", "report",
          "compare"]
 
 

@@ -3,8 +3,9 @@ from pathlib import Path
 
 from mlflow.tracking import MlflowClient
 
+from fgcross.params import TrackingParams
 from fgcross.tracking import project_root, resume_run, stage_run, tracking_uri
-from tests.conftest import tiny_params
+from tests.conftest import override, tiny_params
 
 
 def test_project_root_maps_dvc_temp_copies_back_to_the_repo(tmp_path):
@@ -14,8 +15,8 @@ def test_project_root_maps_dvc_temp_copies_back_to_the_repo(tmp_path):
 
 
 def test_default_uri_is_sqlite_at_the_root_by_absolute_path(tmp_path):
-    assert tracking_uri({"uri": ""}, tmp_path) == f"sqlite:///{tmp_path}/mlflow.db"
-    assert tracking_uri({"uri": "http://server:5000"}, tmp_path) == "http://server:5000"
+    assert tracking_uri(TrackingParams(True, "", "fgcross"), tmp_path) == f"sqlite:///{tmp_path}/mlflow.db"
+    assert tracking_uri(TrackingParams(True, "http://server:5000", "fgcross"), tmp_path) == "http://server:5000"
 
 
 def _log_one(args):
@@ -55,7 +56,7 @@ def test_later_stages_add_to_the_train_run(tmp_path, monkeypatch):
 
 def test_disabled_tracking_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    params = {**tiny_params(), "tracking": {"enabled": False}}
+    params = override(tiny_params(), {"tracking": {"enabled": False}})
     with stage_run("x", params) as tracker:
         tracker.log_metrics({"a": 1})
     assert not (tmp_path / "mlflow.db").exists()

@@ -54,7 +54,7 @@ def dvc_stages():
     return out
 
 
-SHARDED = {"images": "image", "frames": "video", "spectrograms": "audio", "text": "text"}
+SHARDED = {"images": "image", "frames": "video", "spectrogram": "audio", "text": "text"}
 
 
 def as_one_command(jobs, name):

@@ -29,8 +29,8 @@ class BatchConfig:
     classes_per_batch: int
     items_per_class: int
     input_size: int
+    seed: int
     text_shift: int = 8  # paper: a random 0-8 character zero pad in front of training text
-    seed: int = 0
 
 
 def crop(pictures: np.ndarray, size: int, rng: np.random.Generator | None) -> np.ndarray:

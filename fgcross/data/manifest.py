@@ -16,14 +16,12 @@ from pathlib import Path
 import pandas as pd
 
 from fgcross import MEDIA
-from fgcross.data.layout import EXTENSIONS, SPLITS, list_file, lists_dir
+from fgcross.data.layout import SPLITS, list_file, lists_dir
 from fgcross.data.probe import probe
+from fgcross.errors import DatasetError
+from fgcross.media.kinds import EXTENSIONS
 
 MANIFEST_COLUMNS = ["id", "media", "split", "label", "class_name", "path"]
-
-
-class DatasetError(ValueError):
-    """The dataset or its lists are invalid; the message names every file and line at fault."""
 
 
 @dataclass(frozen=True)

@@ -33,14 +33,11 @@ from tqdm import tqdm
 
 from fgcross.data.index_files import Index
 from fgcross.data.layout import SPLITS
+from fgcross.errors import PreparationError
 from fgcross.io import atomic_dir, read_json, write_json
 
 Converter = Callable[[Path], np.ndarray]
 Extra = Callable[[np.ndarray], np.ndarray]
-
-
-class PreparationError(RuntimeError):
-    """A media file could not be prepared; the message names the file and its list entry."""
 
 
 @dataclass(frozen=True)

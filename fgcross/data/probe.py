@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fgcross.data.layout import IMAGE_EXTENSIONS
+from fgcross.media.kinds import is_picture
 
 JPEG_END = b"\xff\xd9"
 PNG_END = b"IEND\xaeB`\x82"
@@ -38,7 +38,7 @@ def probe_image(path: Path) -> str | None:
 
 
 def probe_audio(path: Path) -> str | None:
-    if path.suffix.lower() in IMAGE_EXTENSIONS:  # an already rendered spectrogram
+    if is_picture(path):  # an already rendered spectrogram
         return probe_image(path)
     import soundfile as sf
 
@@ -53,7 +53,7 @@ def probe_audio(path: Path) -> str | None:
 
 def probe_video(path: Path) -> str | None:
     if path.is_dir():
-        frames = [p for p in path.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS]
+        frames = [p for p in path.iterdir() if is_picture(p)]
         if not frames:
             return "frame folder holds no image"
         return probe_image(sorted(frames)[0])

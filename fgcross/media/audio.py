@@ -26,8 +26,8 @@ import cv2
 import librosa
 import numpy as np
 
-from fgcross.data.layout import IMAGE_EXTENSIONS
 from fgcross.media.images import load_image
+from fgcross.media.kinds import is_picture
 
 KINDS = ("stft", "mel")
 RENDERS = ("grey", "colormap")
@@ -84,7 +84,7 @@ def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_
                      render: str = "grey", colormap: str = "magma") -> np.ndarray:
     """uint8 RGB [size, size, 3] for an audio file or an already rendered spectrogram image."""
     path = Path(path)
-    if path.suffix.lower() in IMAGE_EXTENSIONS:
+    if is_picture(path):
         return load_image(path, size)
     wave, rate = librosa.load(str(path), sr=sample_rate, mono=True)
     if wave.size == 0:

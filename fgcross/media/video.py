@@ -25,8 +25,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fgcross.data.layout import IMAGE_EXTENSIONS
 from fgcross.media.images import fit_square, read_rgb
+from fgcross.media.kinds import is_picture
 
 log = logging.getLogger(__name__)
 SKIP_AHEAD = 16  # a target at most this many frames ahead is reached by grabbing, not seeking
@@ -50,7 +50,7 @@ def segment_centres(duration: float, n: int) -> np.ndarray:
 
 
 def _frames_from_folder(folder: Path, n: int) -> list[np.ndarray]:
-    files = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS)
+    files = sorted(p for p in folder.iterdir() if is_picture(p))
     if not files:
         raise ValueError(f"{folder}: no frame images in this folder")
     _warn_short(folder, len(files), n)

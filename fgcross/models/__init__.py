@@ -1,4 +1,5 @@
-"""FGCrossNet: one CNN shared by all media, built by small factories from the `model` params."""
+"""FGCrossNet: one CNN shared by all media, built by small factories from the `model` params;
+checkpoints, and reading a trained model folder (saved)."""
 
 from fgcross.models.fgcrossnet import FGCrossNet, build_model
 

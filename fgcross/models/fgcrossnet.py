@@ -25,12 +25,16 @@ from fgcross.models.text_branch import CharCNNText
 
 @dataclass(frozen=True)
 class ModelConfig:
-    backbone: str = "resnet18"
-    num_classes: int = 200
-    input_size: int = 448
-    text_embed_dim: int = 16
-    text_encoder: str = "charcnn"
-    shared: bool = True  # False: one backbone per media, the classifier head common
+    """What builds the network: from params (training.pipeline.model_config) or a saved config.json.
+
+    No defaults: they live in params.yaml only."""
+
+    backbone: str
+    num_classes: int
+    input_size: int
+    text_embed_dim: int
+    text_encoder: str
+    shared: bool  # False: one backbone per media, the classifier head common
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

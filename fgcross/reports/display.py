@@ -3,10 +3,11 @@ outputs, so that every page looks the same and dataset text is escaped on the wa
 
 from __future__ import annotations
 
+import base64
+import io
+
 import pandas as pd
 from IPython.display import HTML, display
-
-from fgcross.reports.items import figure_html
 
 
 def number(v: float) -> str:
@@ -17,6 +18,16 @@ def number(v: float) -> str:
 def table(frame: pd.DataFrame, **options) -> None:
     """A DataFrame as HTML (to_html escapes every cell: dataset text is shown, never run)."""
     display(HTML(frame.to_html(float_format=number, na_rep="", **options)))
+
+
+def figure_html(fig, dpi: int = 90) -> str:
+    """A matplotlib figure as an embedded PNG <img> (closes the figure)."""
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
+    plt.close(fig)
+    return f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}">'
 
 
 def figure(fig) -> None:

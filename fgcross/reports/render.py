@@ -11,15 +11,12 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from fgcross.errors import ReportError
 from fgcross.io import atomic_dir, write_text
 from fgcross.reports.pages import PAGES, index_html, nav_html
 
 TEMPLATE_DIR = Path(__file__).parent / "nbtemplate"
 log = logging.getLogger("report")
-
-
-class ReportError(RuntimeError):
-    """One or more pages failed to build; the message names them and their executed notebooks."""
 
 
 def notebook_parameters(template: str | Path, parameters: dict[str, Any]) -> dict[str, Any]:

@@ -9,12 +9,13 @@
 
 Everything a result page shows is in this folder, so the server reads no file but the
 uploaded query and the index. Ranking is by cosine similarity (inner product of unit
-vectors), with faiss (IndexFlatIP, exact) when installed, numpy otherwise: the same order.
+vectors), with faiss (IndexFlatIP, exact) when installed, numpy otherwise: the same order
+but among equal scores (fgcross.inner_product). What is kept of each item to show it (PNG, WAV clip, text
+snippet) is made by fgcross.media.preview, as the reports make theirs.
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,11 +28,10 @@ from fgcross import MEDIA
 from fgcross.data.index_files import read_index
 from fgcross.data.prepared import load_extra, load_split
 from fgcross.embeddings import available_media, load_embeddings
+from fgcross.inner_product import InnerProductIndex, faiss_available
 from fgcross.io import atomic_dir, read_json, write_json
+from fgcross.media.preview import SNIPPET, data_uri, png_bytes, read_item_text, wav_bytes
 from fgcross.metrics import l2_normalize
-from fgcross.reports.items import png_bytes, wav_bytes
-
-SNIPPET = 300  # characters of a text item kept for display
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
                 row = row_of[item_id]
                 snippet = ""
                 if media == "text":
-                    snippet = file.read_text(encoding="utf-8", errors="replace")[:SNIPPET]
+                    snippet = read_item_text(file)[:SNIPPET]
                     previews.append(b"")
                 else:
                     pixels = strips[row] if strips is not None else prepared.data[row]
@@ -120,14 +120,6 @@ def write_search_index(out: str | Path, features: np.ndarray, items: pd.DataFram
                                        "items": len(frame), "dim": int(features.shape[1])})
 
 
-def faiss_available() -> bool:
-    try:
-        import faiss  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 class SearchIndex:
     """A loaded search index: rank a query vector against all media or one."""
 
@@ -146,15 +138,10 @@ class SearchIndex:
                        for name in ("previews", "sounds")}
         if backend not in ("auto", "numpy", "faiss"):
             raise ValueError(f"unknown search backend {backend!r}: expected auto, numpy or faiss")
-        if backend == "faiss" and not faiss_available():
-            raise ImportError("search.backend is faiss but faiss is not installed (pip install faiss-cpu)")
-        self.backend = "faiss" if backend in ("auto", "faiss") and faiss_available() else "numpy"
-        self._faiss = None
-        if self.backend == "faiss":
-            import faiss
-
-            self._faiss = faiss.IndexFlatIP(self.features.shape[1])
-            self._faiss.add(self.features)
+        if backend == "auto":
+            backend = "faiss" if faiss_available() else "numpy"
+        self.backend = backend
+        self._ranker = InnerProductIndex(self.features, backend, "search.backend")
 
     @property
     def media(self) -> list[str]:
@@ -164,20 +151,11 @@ class SearchIndex:
         """The k items most similar to `vector` (cosine), from one media or all."""
         if media != "all" and media not in self.ranges:
             raise ValueError(f"the index holds no {media} items (it has: {', '.join(self.media)})")
-        start, end = self.ranges[media] if media != "all" else (0, len(self.features))
+        within = self.ranges[media] if media != "all" else None
+        start, end = within or (0, len(self.features))
         k = max(1, min(k, end - start))
         query = l2_normalize(np.asarray(vector, np.float32).reshape(1, -1))
-        if self._faiss is not None:
-            import faiss
-
-            params = None if media == "all" else faiss.SearchParameters(sel=faiss.IDSelectorRange(start, end))
-            scores, rows = self._faiss.search(query, k, params=params)
-            scores, rows = scores[0], rows[0]
-        else:
-            sims = self.features[start:end] @ query[0]
-            top = np.argpartition(-sims, k - 1)[:k] if k < len(sims) else np.arange(len(sims))
-            top = top[np.lexsort((top, -sims[top]))]  # by score, ties by row: faiss's order
-            scores, rows = sims[top], top + start
+        scores, rows = self._ranker.top_k(query, k, within)
         hits = []
         for rank, (row, score) in enumerate(zip(rows, scores, strict=True), start=1):
             item = self.items.iloc[int(row)]
@@ -189,9 +167,11 @@ class SearchIndex:
         return bytes(data[offsets[row]:offsets[row + 1]])
 
     def preview_uri(self, row: int) -> str:
+        """The item's picture as a data URI ("" for a text item)."""
         blob = self._blob("previews", row)
-        return "data:image/png;base64," + base64.b64encode(blob).decode() if blob else ""
+        return data_uri(blob, "image/png") if blob else ""
 
     def sound_uri(self, row: int) -> str:
+        """The item's sound clip as a data URI ("" for all but recordings)."""
         blob = self._blob("sounds", row)
-        return "data:audio/wav;base64," + base64.b64encode(blob).decode() if blob else ""
+        return data_uri(blob, "audio/wav") if blob else ""

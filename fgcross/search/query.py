@@ -3,6 +3,8 @@
 The preparation params are the ones stored with the model (models/config.json,
 "preparation"), not today's params.yaml: a query goes through the same converter
 (fgcross.media.converters) with the same settings as the items the model learnt from.
+Which file is which media is the table of fgcross.media.kinds, the one the dataset is
+indexed with; the model is read with fgcross.models.saved, with no training code.
 """
 
 from __future__ import annotations
@@ -15,25 +17,19 @@ import torch
 
 from fgcross.data.prepared import PreparedSplit
 from fgcross.embeddings import embed_split
-from fgcross.media.converters import BY_MEDIA, converter
-from fgcross.training.pipeline import load_model
-
-MEDIA_BY_EXTENSION = {
-    ".jpg": "image", ".jpeg": "image", ".png": "image",
-    ".mp4": "video",
-    ".wav": "audio", ".flac": "audio", ".mp3": "audio",
-    ".txt": "text",
-}
-
-
-class QueryError(ValueError):
-    """A query that cannot be searched with; the message says why and names the file."""
+from fgcross.errors import QueryError
+from fgcross.media.converters import converter
+from fgcross.media.kinds import QUERY_MEDIA
+from fgcross.media.stages import BY_MEDIA
+from fgcross.models.saved import load_model
+from fgcross.params import stored_section
 
 
 def media_of(path: str | Path) -> str:
-    media = MEDIA_BY_EXTENSION.get(Path(path).suffix.lower())
+    """The media of a query file by its suffix (fgcross.media.kinds); raises QueryError."""
+    media = QUERY_MEDIA.get(Path(path).suffix.lower())
     if media is None:
-        known = ", ".join(sorted(MEDIA_BY_EXTENSION))
+        known = ", ".join(sorted(QUERY_MEDIA))
         raise QueryError(f"{path}: unknown file type {Path(path).suffix or '(none)'!r}; a query is one of {known}, "
                          "or a quoted text")
     return media
@@ -61,7 +57,7 @@ def looks_like_a_file(query: str) -> bool:
     if "\n" in query or len(query) > 4096:
         return False
     try:
-        if Path(query).exists() or Path(query).suffix.lower() in MEDIA_BY_EXTENSION:
+        if Path(query).exists() or Path(query).suffix.lower() in QUERY_MEDIA:
             return True
     except OSError:  # a name too long for the file system is text
         return False
@@ -76,7 +72,7 @@ class QueryEncoder:
         self.device = torch.device(device)
         self.model, self.config = load_model(model_dir, self.device)
         self.input_size = int(self.config["model"]["input_size"])
-        self.converters = {m: converter(m, self.config["preparation"][BY_MEDIA[m].section])
+        self.converters = {m: converter(m, stored_section(self.config["preparation"], BY_MEDIA[m].section))
                            for m in self.config["media"]}
 
     def embed_file(self, path: str | Path, media: str) -> np.ndarray:

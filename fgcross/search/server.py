@@ -28,8 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from fgcross import MEDIA
+from fgcross.errors import QueryError
+from fgcross.media.kinds import QUERY_MEDIA
+from fgcross.media.preview import picture_html, sound_html, text_html
+from fgcross.params import SearchParams
 from fgcross.search.gallery import Hit, SearchIndex
-from fgcross.search.query import QueryEncoder, QueryError, media_of
+from fgcross.search.query import QueryEncoder, media_of
 
 log = logging.getLogger("fgcross.serve")
 
@@ -53,8 +57,7 @@ class BadRequest(Exception):
 def page(body: str, query: str = "") -> bytes:
     options = "".join(f'<option value="{m}">{m}</option>' for m in ("all", *MEDIA))
     form = ('<form method="post" action="/search" enctype="multipart/form-data">'
-            '<label>File <input type="file" name="file" '
-            'accept=".jpg,.jpeg,.png,.mp4,.wav,.flac,.mp3,.txt"></label>'
+            f'<label>File <input type="file" name="file" accept="{",".join(QUERY_MEDIA)}"></label>'
             f'<label>or text <input type="text" name="text" size="40" value="{html.escape(query)}"></label>'
             f'<label>media <select name="media">{options}</select></label>'
             '<label>k <input type="number" name="k" value="10" min="1" max="200" style="width:4em"></label>'
@@ -65,14 +68,16 @@ def page(body: str, query: str = "") -> bytes:
 
 
 def hit_html(index: SearchIndex, hit: Hit) -> str:
+    """One result: the item as the index keeps it (fgcross.media.preview's pieces), its rank,
+    score, class and id; every dataset string escaped."""
     item = index.items.iloc[hit.row]
     if hit.media == "text":
-        inner = f'<div class="txt">{html.escape(str(item["snippet"]))}</div>'
+        inner = text_html(str(item["snippet"]))
     else:
-        inner = f'<img src="{index.preview_uri(hit.row)}" alt="{html.escape(hit.id)}">'
+        inner = picture_html(index.preview_uri(hit.row), hit.id)
         sound = index.sound_uri(hit.row)
         if sound:
-            inner += f'<audio controls preload="none" src="{sound}"></audio>'
+            inner += sound_html(sound)
     return (f'<div class="item" data-media="{hit.media}"><div class="meta">#{hit.rank} {hit.media} · '
             f"{hit.score:.3f}</div>{inner}<div>{html.escape(hit.class_name)}</div>"
             f'<div class="meta">{html.escape(hit.id)}</div></div>')
@@ -81,11 +86,11 @@ def hit_html(index: SearchIndex, hit: Hit) -> str:
 class SearchService:
     """The loaded model and index, shared by the request threads (one query at a time)."""
 
-    def __init__(self, index_dir: str | Path, model_dir: str | Path, params: dict[str, Any]) -> None:
-        self.index = SearchIndex(index_dir, params["backend"])
+    def __init__(self, index_dir: str | Path, model_dir: str | Path, params: SearchParams) -> None:
+        self.index = SearchIndex(index_dir, params.backend)
         self.encoder = QueryEncoder(model_dir)
-        self.max_bytes = int(params["max_upload_mb"] * 2**20)
-        self.default_k = int(params["k"])
+        self.max_bytes = int(params.max_upload_mb * 2**20)
+        self.default_k = int(params.k)
         self.lock = threading.Lock()
 
     def run(self, fields: dict[str, tuple[str, bytes]]) -> tuple[str, list[Hit]]:
@@ -206,12 +211,12 @@ def make_handler(service: SearchService) -> type[BaseHTTPRequestHandler]:
 
 
 def make_server(index_dir: str | Path, model_dir: str | Path, host: str, port: int,
-                params: dict[str, Any]) -> ThreadingHTTPServer:
+                params: SearchParams) -> ThreadingHTTPServer:
     """The server, bound but not yet serving (port 0 picks a free one)."""
     return ThreadingHTTPServer((host, port), make_handler(SearchService(index_dir, model_dir, params)))
 
 
-def serve(index_dir: str | Path, model_dir: str | Path, host: str, port: int, params: dict[str, Any]) -> None:
+def serve(index_dir: str | Path, model_dir: str | Path, host: str, port: int, params: SearchParams) -> None:
     logging.basicConfig(level=logging.INFO, format="[serve] %(message)s")
     server = make_server(index_dir, model_dir, host, port, params)
     print(f"fgcross search on http://{server.server_address[0]}:{server.server_address[1]}/ (Ctrl-C stops)",

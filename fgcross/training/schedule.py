@@ -1,8 +1,8 @@
 """Per-stage learning-rate schedules.
 
 `step` is the paper's StepLR(step_size, gamma); note that its StepLR(3, 0.5) over 50 epochs
-decays the rate to about 1e-8 of its start, so most late epochs barely move. `cosine`
-anneals to zero over the stage; `constant` keeps the rate.
+halves the rate 16 times, so the last epochs run at 0.5^16 (about 1.5e-5) of the start and
+barely move. `cosine` anneals to zero over the stage; `constant` keeps the rate.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 import torch
 
 
-def make_scheduler(optimizer: torch.optim.Optimizer, kind: str, epochs: int, step_size: int = 3,
-                   gamma: float = 0.5) -> torch.optim.lr_scheduler.LRScheduler:
+def make_scheduler(optimizer: torch.optim.Optimizer, kind: str, epochs: int, step_size: int,
+                   gamma: float) -> torch.optim.lr_scheduler.LRScheduler:
+    """The schedule `kind` (train.schedule) of one stage of `epochs` epochs."""
     if kind == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     if kind == "step":

@@ -1,6 +1,7 @@
 """Class identity leaks through nothing but content: not names, sizes, durations or lengths."""
 
 import os
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -8,14 +9,15 @@ import pytest
 import soundfile as sf
 
 from fgcross.data.manifest import build_manifest
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.config import default_params
+from fgcross.data.synthetic import generate_dataset
 
 
 @pytest.fixture(scope="module")
 def items(tmp_path_factory):
     root = tmp_path_factory.mktemp("shortcut") / "data"
-    cfg = SyntheticConfig(families=2, species_per_family=4, train_per_class=12, test_per_class=1, image_size=48,
-                          video_seconds=1.0, video_fps=4, audio_seconds=0.5)
+    cfg = replace(default_params().synthetic, families=2, species_per_family=4, train_per_class=12, test_per_class=1,
+                  image_size=48, video_seconds=1.0, video_fps=4, audio_seconds=0.5)
     generate_dataset(root, cfg, progress=False)
     manifest = build_manifest(root, check_content=False)
     manifest["file"] = [root / p for p in manifest["path"]]

@@ -1,6 +1,7 @@
 """Sharded, pooled and one-process preparation give byte-identical folders."""
 
 import filecmp
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from fgcross.data.prepared import (
 )
 from fgcross.io import read_json
 from fgcross.media.converters import converter, extras
+from fgcross.params import section_dict
 
 
 def _same_folders(a, b):
@@ -36,7 +38,7 @@ def test_shard_rows_cover_every_row_once():
 @pytest.mark.parametrize("media,section", [("video", "frames"), ("audio", "spectrogram")])
 def test_shards_merged_equal_one_command_and_a_process_pool(tmp_path, index_dir, params, media, section):
     index = read_index(index_dir)
-    convert, info, side = converter(media, params[section]), params[section], extras(media)
+    convert, info, side = converter(media, params.section(section)), section_dict(params.section(section)), extras(media)
     prepare_media(index, media, tmp_path / "one", convert, info, progress=False, extras=side)
     prepare_media(index, media, tmp_path / "pool", convert, info, progress=False, processes=2, extras=side)
     shards = 3
@@ -57,17 +59,19 @@ def test_shards_merged_equal_one_command_and_a_process_pool(tmp_path, index_dir,
 
 def test_merge_refuses_incomplete_or_mixed_shards(tmp_path, index_dir, params):
     index = read_index(index_dir)
-    s = params["images"]
+    s = params.images
     for i in range(2):
-        prepare_media(index, "image", tmp_path / f"a{i}", converter("image", s), s, progress=False, shard=i, shards=2)
-    other = {**s, "size": s["size"] + 4}
-    prepare_media(index, "image", tmp_path / "b1", converter("image", other), other, progress=False, shard=1, shards=2)
+        prepare_media(index, "image", tmp_path / f"a{i}", converter("image", s), section_dict(s), progress=False,
+                      shard=i, shards=2)
+    other = replace(s, size=s.size + 4)
+    prepare_media(index, "image", tmp_path / "b1", converter("image", other), section_dict(other), progress=False,
+                  shard=1, shards=2)
     with pytest.raises(PreparationError, match="complete set"):
         merge_prepared([tmp_path / "a0"], tmp_path / "out")
     with pytest.raises(PreparationError, match="differs"):
         merge_prepared([tmp_path / "a0", tmp_path / "b1"], tmp_path / "out")
     with pytest.raises(PreparationError, match="not a shard folder"):
-        prepare_media(index, "image", tmp_path / "whole", converter("image", s), s, progress=False)
+        prepare_media(index, "image", tmp_path / "whole", converter("image", s), section_dict(s), progress=False)
         merge_prepared([tmp_path / "whole"], tmp_path / "out")
     assert not (tmp_path / "out").exists()
 
@@ -79,7 +83,7 @@ def test_a_bad_file_in_a_worker_process_names_the_file(tmp_path, index_dir, para
     try:
         victim.write_bytes(b"not an image")
         with pytest.raises(PreparationError, match=victim.name):
-            prepare_media(index, "image", tmp_path / "out", converter("image", params["images"]), {},
+            prepare_media(index, "image", tmp_path / "out", converter("image", params.images), {},
                           progress=False, processes=2)
     finally:
         victim.write_bytes(original)

@@ -1,10 +1,11 @@
 import hashlib
+from dataclasses import replace
 
 import cv2
 import numpy as np
 import soundfile as sf
 
-from fgcross.data.synthetic import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic import generate_dataset
 from fgcross.data.synthetic.traits import SONG_TRAITS, VISUAL_TRAITS, make_species
 
 
@@ -35,11 +36,11 @@ def test_layout_and_real_media(dataset):
 
 
 def test_same_seed_same_bytes(tmp_path, params):
-    cfg = SyntheticConfig.from_params({**params["synthetic"], "train_per_class": 1, "test_per_class": 1})
+    cfg = replace(params.synthetic, train_per_class=1, test_per_class=1)
     generate_dataset(tmp_path / "a", cfg, progress=False)
     generate_dataset(tmp_path / "b", cfg, progress=False)
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
-    generate_dataset(tmp_path / "c", SyntheticConfig.from_params({**cfg.__dict__, "seed": 1}), progress=False)
+    generate_dataset(tmp_path / "c", replace(cfg, seed=1), progress=False)
     assert _digest(tmp_path / "a") != _digest(tmp_path / "c")
 
 

@@ -7,6 +7,7 @@ import pytest
 import yaml
 from mlflow.tracking import MlflowClient
 
+from fgcross.media.stages import STAGES
 from fgcross.reports.pages import PAGES
 from fgcross.stage_times import latest_stage_times
 from tests.browser import load_pages
@@ -19,6 +20,12 @@ KEYS = {"i2t", "i2a", "i2v", "t2i", "t2a", "t2v", "a2i", "a2t", "a2v", "v2i", "v
 @pytest.mark.e2e
 def test_snakemake_pipeline(repo_copy):
     sh(["snakemake", "--cores", "2"], repo_copy)
+    # each preparation rule ran its own step (the rules are made in a loop: a late-bound name ran one step for all)
+    params = yaml.safe_load((repo_copy / "params.yaml").read_text())
+    for stage in STAGES.values():
+        meta = json.loads((repo_copy / "build/media" / stage.media / "meta.json").read_text())
+        assert meta["media"] == stage.media and meta["info"] == params[stage.section], stage.name
+        assert (repo_copy / f"logs/{stage.name}.log").read_text().startswith(f"[{stage.name}]")
     metrics = json.loads((repo_copy / "metrics/eval.json").read_text())
     assert set(metrics) == KEYS and all(0.0 <= v <= 1.0 for v in metrics.values())
     pages = sorted((repo_copy / "reports/html").glob("*.html"))
@@ -51,14 +58,14 @@ def test_snakemake_pipeline(repo_copy):
     assert any(a.path == "report/index.html" for a in client.list_artifacts(run_id, "report"))
     exp = client.get_experiment_by_name("fgcross")
     stages = {r.data.tags["fgcross.stage"] for r in client.search_runs([exp.experiment_id])}
-    assert stages == {"synthesize", "index", "frames", "spectrograms", "text", "images", "train"}
+    assert stages == {"synthesize", "index", "frames", "spectrogram", "text", "images", "train"}
     pipelines = {r.data.tags["fgcross.pipeline"] for r in client.search_runs([exp.experiment_id])}
     assert len(pipelines) == 1
 
     again = sh(["snakemake", "--cores", "2"], repo_copy)
     assert "Nothing to be done" in again.stdout + again.stderr
 
-    # a frames param re-runs frames and what follows, not the spectrograms, text or images
+    # a frames param re-runs frames and what follows, not the spectrogram, text or images
     params = yaml.safe_load((repo_copy / "params.yaml").read_text())
     params["frames"]["per_video"] += 1
     (repo_copy / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))

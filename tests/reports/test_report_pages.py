@@ -32,7 +32,7 @@ def report_run(tmp_path_factory, dataset) -> Path:
     """A working folder where the steps ran from index to report, audio lists removed."""
     import os
 
-    from steps import evaluate, export, frames, images, index, report, spectrograms, text, train
+    from steps import evaluate, export, frames, images, index, report, spectrogram, text, train
 
     work = tmp_path_factory.mktemp("report_run")
     root = work / "data" / "generated"
@@ -48,7 +48,7 @@ def report_run(tmp_path_factory, dataset) -> Path:
     old = Path.cwd()
     os.chdir(work)
     try:
-        for step in (index, images, text, frames, spectrograms, train, export):
+        for step in (index, images, text, frames, spectrogram, train, export):
             step.main(["--quiet"])
         evaluate.main(["--quiet", "--classes", "build/index/classes.csv", "--plots", "plots"])
         report.main(["--quiet", "--templates", str(REPO / "reports/templates")])

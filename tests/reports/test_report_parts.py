@@ -12,8 +12,9 @@ import soundfile
 
 from fgcross.data.index_files import read_index
 from fgcross.embeddings import Embeddings
+from fgcross.media.preview import png_data_uri, wav_data_uri
 from fgcross.reports import dataset_view, embedding_map
-from fgcross.reports.items import ItemRenderer, png_data_uri, wav_data_uri
+from fgcross.reports.items import ItemRenderer
 from fgcross.reports.pages import PAGES, index_html, nav_html
 from fgcross.stage_times import latest_stage_times, record_stage_time
 

@@ -60,12 +60,12 @@ def test_retrieval_examples_mark_right_and_wrong(index_dir, media_dir):
 
 def test_experiments_table_shows_differing_params(tmp_path, monkeypatch):
     from fgcross.tracking import resume_run, stage_run
-    from tests.conftest import merge, tiny_params
+    from tests.conftest import override, tiny_params
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DVC_ROOT", raising=False)
     for weight, score in ((0.001, 0.4), (0.01, 0.5)):
-        params = merge(tiny_params(), {"loss": {"center_weight": weight}})
+        params = override(tiny_params(), {"loss": {"center_weight": weight}})
         with stage_run("train", params, log_all_params=True) as tracker:
             run_id = tracker.run_id
         with resume_run(run_id, params) as tracker:

@@ -9,9 +9,10 @@ import torch
 
 from fgcross.data.prepared import load_split
 from fgcross.embeddings import embed_split, save_embeddings
+from fgcross.models.saved import load_model
 from fgcross.search.gallery import build_search_index
-from fgcross.training.pipeline import load_model, train_model
-from tests.conftest import merge
+from fgcross.training.pipeline import train_model
+from tests.conftest import override
 
 SEARCH = {"splits": ["train", "test"], "backend": "numpy", "k": 5, "max_upload_mb": 1.0, "host": "127.0.0.1",
           "port": 8765, "audio_seconds": 0.5, "audio_rate": 8000}
@@ -20,7 +21,7 @@ SEARCH = {"splits": ["train", "test"], "backend": "numpy", "k": 5, "max_upload_m
 @pytest.fixture(scope="session")
 def searchable(tmp_path_factory, params, media_dir, index_dir) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("search")
-    p = merge(params, {"train": {"stage1": {"epochs": 2}}})
+    p = override(params, {"train": {"stage1": {"epochs": 2}}})
     train_model(p, media_dir, index_dir, work / "models", progress=False, state_dir=work / "state")
     model, config = load_model(work / "models")
     for split in ("train", "test"):

@@ -14,16 +14,17 @@ import yaml
 
 from fgcross.cli import main
 from fgcross.data.index_files import read_index
-from fgcross.search.gallery import SearchIndex, faiss_available
+from fgcross.inner_product import faiss_available
+from fgcross.search.gallery import SearchIndex
 from fgcross.search.query import QueryEncoder
-from tests.conftest import REPO, merge, tiny_params
+from tests.conftest import REPO, merge, tiny_raw
 from tests.search.conftest import SEARCH
 
 
 @pytest.fixture(scope="module")
 def params_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("params") / "params.yaml"
-    path.write_text(yaml.safe_dump(merge(tiny_params(), {"search": SEARCH})))
+    path.write_text(yaml.safe_dump(merge(tiny_raw(), {"search": SEARCH})))
     return path
 
 

@@ -11,6 +11,7 @@ import uuid
 import pytest
 
 from fgcross.data.index_files import read_index
+from fgcross.params import SearchParams, build
 from fgcross.search.server import make_server
 from tests.browser import load_pages
 from tests.search.conftest import SEARCH
@@ -18,7 +19,7 @@ from tests.search.conftest import SEARCH
 
 @pytest.fixture(scope="module")
 def server(searchable):
-    srv = make_server(searchable["search"], searchable["models"], "127.0.0.1", 0, SEARCH)
+    srv = make_server(searchable["search"], searchable["models"], "127.0.0.1", 0, build(SearchParams, SEARCH))
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{srv.server_address[1]}"

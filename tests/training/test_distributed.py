@@ -10,13 +10,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from fgcross.training.pipeline import load_model, train_model
+from fgcross.config import params_from_dict
+from fgcross.models.saved import load_model
+from fgcross.training.pipeline import train_model
 from tests.conftest import REPO, merge
 
 
 @pytest.fixture
 def ddp_params(params, tmp_path):
-    return merge(params, {"train": {"nproc": 2, "device": "cpu", "threads": 1, "stage1": {"epochs": 2},
+    return merge(params.as_dict(), {"train": {"nproc": 2, "device": "cpu", "threads": 1, "stage1": {"epochs": 2},
                                     "stage2": {"epochs": 1}},
                           "tracking": {"uri": f"sqlite:///{tmp_path}/mlflow.db"}})
 
@@ -41,8 +43,8 @@ def test_two_processes_train_export_and_evaluate(tmp_path, ddp_params, media_dir
     assert history.filter(like="acc_").stack().between(0, 1).all()
 
     # the two processes together see as many samples per epoch as one process does
-    single = train_model(merge(ddp_params, {"train": {"nproc": 1}}), media_dir, index_dir, tmp_path / "one",
-                         progress=False, state_dir=tmp_path / "state")
+    one = params_from_dict(merge(ddp_params, {"train": {"nproc": 1}}))
+    single = train_model(one, media_dir, index_dir, tmp_path / "one", progress=False, state_dir=tmp_path / "state")
     batch = 4 * 2 * 4  # classes_per_batch x items_per_class x media
     assert single[0]["samples"] <= history["samples"].iloc[0] < single[0]["samples"] + 2 * batch  # rounded up
 

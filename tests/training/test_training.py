@@ -3,9 +3,10 @@ import json
 import pytest
 import torch
 
-from fgcross.training.checkpoint import load_checkpoint
-from fgcross.training.pipeline import load_model, train_model
-from tests.conftest import merge
+from fgcross.models.checkpoint import load_checkpoint
+from fgcross.models.saved import load_model
+from fgcross.training.pipeline import train_model
+from tests.conftest import override
 
 
 class Interrupted(Exception):
@@ -14,7 +15,7 @@ class Interrupted(Exception):
 
 @pytest.fixture
 def train_params(params):
-    return merge(params, {"train": {"stage1": {"epochs": 2}, "stage2": {"epochs": 1}}})
+    return override(params, {"train": {"stage1": {"epochs": 2}, "stage2": {"epochs": 1}}})
 
 
 def _weights(folder):
@@ -56,7 +57,7 @@ def test_same_params_same_weights_and_resume_is_exact(tmp_path, train_params, me
 
 
 def test_zero_weights_skip_the_terms(tmp_path, train_params, media_dir, index_dir):
-    params = merge(train_params, {"loss": {"center_weight": 0.0, "ranking_weight": 0.0}})
+    params = override(train_params, {"loss": {"center_weight": 0.0, "ranking_weight": 0.0}})
     history = train_model(params, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s")
     assert not any(k in row for row in history for k in ("loss_center", "loss_ranking"))
 
@@ -66,7 +67,7 @@ def test_compiled_network_trains(tmp_path, train_params, media_dir, index_dir):
 
     run = setup_training(train_params, media_dir, index_dir, progress=False, state_dir=tmp_path / "s")
     plain = run.trainer
-    compiled = type(plain)(plain.model, plain.centers, plain.batches, plain.stages[:1], plain.w, plain.optim,
+    compiled = type(plain)(plain.model, plain.objective, plain.batches, plain.stages[:1], plain.optim,
                            plain.device, tmp_path / "c.pt", progress=False, compile_backend="eager")
     assert isinstance(compiled.net, torch._dynamo.eval_frame.OptimizedModule)
     opt, _ = compiled._optimizer(compiled.stages[0])
@@ -78,7 +79,7 @@ def test_compiled_network_trains(tmp_path, train_params, media_dir, index_dir):
 def test_mixed_precision_paths_train(tmp_path, train_params, media_dir, index_dir, precision):
     from fgcross.training.pipeline import setup_training
 
-    params = merge(train_params, {"train": {"precision": precision}})
+    params = override(train_params, {"train": {"precision": precision}})
     run = setup_training(params, media_dir, index_dir, progress=False, state_dir=tmp_path / "s")
     trainer = run.trainer
     assert trainer.amp and trainer.scaler.is_enabled() == (precision == "fp16")

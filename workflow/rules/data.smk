@@ -20,8 +20,8 @@ rule synthesize:
 rule index:
     input:
         root=config["data"]["root"],
-        code=code("steps/index.py", "fgcross/data/manifest.py", "fgcross/data/layout.py",
-                  "fgcross/data/index_files.py"),
+        code=code("steps/index.py", "fgcross/data/manifest.py", "fgcross/data/layout.py", "fgcross/data/probe.py",
+                  "fgcross/data/index_files.py", "fgcross/media/kinds.py"),
     output:
         directory("build/index"),
     params:

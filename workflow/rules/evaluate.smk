@@ -5,7 +5,8 @@ rule evaluate:
     input:
         embeddings="exports",
         index="build/index",
-        code=code("steps/evaluate.py", "fgcross/metrics.py", "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
+        code=code("steps/evaluate.py", "fgcross/evaluation.py", "fgcross/metrics.py", "fgcross/inner_product.py",
+                  "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
     output:
         metrics="metrics/eval.json",
         retrieval="metrics/retrieval.json",
@@ -37,7 +38,8 @@ rule report:
         model="models",
         index="build/index",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
-        code=code("steps/report.py", "fgcross/reports", "fgcross/stage_times.py", "fgcross/ablation.py"),
+        code=code("steps/report.py", "fgcross/reports", "fgcross/media/preview.py", "fgcross/media/kinds.py",
+                  "fgcross/stage_times.py", "fgcross/ablation.py"),
         templates=sorted(str(p) for p in Path("reports/templates").glob("*.ipynb")),
     output:
         html=directory("reports/html"),

@@ -7,8 +7,8 @@ rule train:
     input:
         index="build/index",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
-        code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/losses.py",
-                  "fgcross/related_losses.py", "fgcross/data/batches.py"),
+        code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/losses", "fgcross/devices.py",
+                  "fgcross/data/batches.py", "fgcross/media/stages.py"),
     output:
         model=directory("models"),
         history="plots/train_history.csv",
@@ -31,7 +31,8 @@ rule export:
     input:
         model="models",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
-        code=code("steps/export.py", "fgcross/embeddings.py", "fgcross/models", "fgcross/data/batches.py"),
+        code=code("steps/export.py", "fgcross/embeddings.py", "fgcross/models", "fgcross/devices.py",
+                  "fgcross/data/batches.py"),
     output:
         directory("exports"),
     params:
@@ -51,7 +52,8 @@ rule search_index:
         embeddings="exports",
         index="build/index",
         media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
-        code=code("steps/search_index.py", "fgcross/search/gallery.py", "fgcross/reports/items.py"),
+        code=code("steps/search_index.py", "fgcross/search/gallery.py", "fgcross/media/preview.py",
+                  "fgcross/media/kinds.py"),
     output:
         directory("build/search"),
     params:

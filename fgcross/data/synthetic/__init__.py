@@ -5,6 +5,6 @@ song trait (plus sometimes a second), so telling them apart is a fine-grained pr
 every media. See `traits` for the species model and `generate` for the writer.
 """
 
-from fgcross.data.synthetic.generate import SyntheticConfig, generate_dataset
+from fgcross.data.synthetic.generate import generate_dataset
 
-__all__ = ["SyntheticConfig", "generate_dataset"]
+__all__ = ["generate_dataset"]

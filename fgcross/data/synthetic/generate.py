@@ -8,9 +8,7 @@ hashes of that key: they carry no class information beyond the class folder itse
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
 
 import cv2
 import numpy as np
@@ -23,57 +21,35 @@ from fgcross.data.synthetic.draw import background, draw_bird, flap_sequence, ra
 from fgcross.data.synthetic.song import synthesize_song
 from fgcross.data.synthetic.traits import Species, make_species
 from fgcross.io import atomic_dir
+from fgcross.params import SyntheticParams
 
 SPLITS = ("train", "test")
 EXTENSION = {"image": ".jpg", "text": ".txt", "audio": ".wav", "video": ".mp4"}
 
 
-@dataclass(frozen=True)
-class SyntheticConfig:
-    """The `synthetic` section of params.yaml."""
-
-    seed: int = 0
-    families: int = 4
-    species_per_family: int = 4
-    train_per_class: int = 12
-    test_per_class: int = 6
-    image_size: int = 128
-    video_seconds: float = 2.0
-    video_fps: int = 8
-    audio_seconds: float = 2.0
-    sample_rate: int = 22050
-    variation: float = 0.5
-    noise: float = 0.3
-
-    @classmethod
-    def from_params(cls, section: dict[str, Any]) -> SyntheticConfig:
-        known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in section.items() if k in known})
-
-
-def _item_rng(cfg: SyntheticConfig, media: str, split: str, label: int, index: int) -> np.random.Generator:
+def _item_rng(cfg: SyntheticParams, media: str, split: str, label: int, index: int) -> np.random.Generator:
     return np.random.default_rng([cfg.seed, MEDIA.index(media), SPLITS.index(split), label, index])
 
 
-def _file_name(cfg: SyntheticConfig, media: str, split: str, label: int, index: int) -> str:
+def _file_name(cfg: SyntheticParams, media: str, split: str, label: int, index: int) -> str:
     key = f"{cfg.seed}/{media}/{split}/{label}/{index}".encode()
     return f"{media}_{hashlib.sha1(key).hexdigest()[:12]}{EXTENSION[media]}"
 
 
-def _item_noise(cfg: SyntheticConfig, rng: np.random.Generator) -> float:
+def _item_noise(cfg: SyntheticParams, rng: np.random.Generator) -> float:
     """Clutter and grain vary per item, independently of the class: compressed file sizes
     then vary mostly with them, not with the bird (no file-size shortcut to the class)."""
     return float(min(1.0, cfg.noise * rng.uniform(0.3, 1.7)))
 
 
-def write_image(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+def write_image(path: Path, sp: Species, cfg: SyntheticParams, rng: np.random.Generator) -> None:
     canvas = background(cfg.image_size, rng, _item_noise(cfg, rng))
     img = draw_bird(canvas, sp.traits, random_pose(cfg.image_size, rng, cfg.variation))
     if not cv2.imwrite(str(path), img, [cv2.IMWRITE_JPEG_QUALITY, 92]):
         raise OSError(f"could not write {path}")
 
 
-def write_video(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+def write_video(path: Path, sp: Species, cfg: SyntheticParams, rng: np.random.Generator) -> None:
     size = cfg.image_size
     frames = max(1, int(round(cfg.video_seconds * cfg.video_fps)))
     canvas = background(size + 16, rng, _item_noise(cfg, rng))
@@ -104,25 +80,25 @@ def pad_mp4(path: Path, size: int) -> None:
         handle.write(extra.to_bytes(4, "big") + b"free" + bytes(extra - 8))
 
 
-def padded_video_size(cfg: SyntheticConfig) -> int:
+def padded_video_size(cfg: SyntheticParams) -> int:
     """A size above any encoded clip's: an eighth of the raw frames, plus a margin."""
     frames = max(1, int(round(cfg.video_seconds * cfg.video_fps)))
     return frames * cfg.image_size * cfg.image_size * 3 // 8 + 4096
 
 
-def write_audio(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+def write_audio(path: Path, sp: Species, cfg: SyntheticParams, rng: np.random.Generator) -> None:
     wave = synthesize_song(sp.traits, cfg.audio_seconds, cfg.sample_rate, rng, cfg.variation, cfg.noise)
     sf.write(str(path), wave, cfg.sample_rate, subtype="PCM_16", format="WAV")
 
 
-def write_text(path: Path, sp: Species, cfg: SyntheticConfig, rng: np.random.Generator) -> None:
+def write_text(path: Path, sp: Species, cfg: SyntheticParams, rng: np.random.Generator) -> None:
     path.write_text(describe(sp.traits, rng, cfg.variation) + "\n", encoding="utf-8")
 
 
 WRITERS = {"image": write_image, "text": write_text, "audio": write_audio, "video": write_video}
 
 
-def generate_dataset(out: str | Path, cfg: SyntheticConfig, media: tuple[str, ...] = MEDIA,
+def generate_dataset(out: str | Path, cfg: SyntheticParams, media: tuple[str, ...] = MEDIA,
                      progress: bool = True) -> list[Species]:
     """Write the whole dataset to `out` (replaced atomically) and return its species."""
     species = make_species(cfg.families, cfg.species_per_family, np.random.default_rng(cfg.seed))

@@ -6,7 +6,7 @@ from steps._prepare import prepare_main
 
 
 def main(argv: list[str] | None = None) -> None:
-    prepare_main("spectrograms", __doc__, argv)
+    prepare_main("spectrogram", __doc__, argv)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""FGCrossNet's losses: cross-entropy (torch's), center loss, quadruplet ranking loss.
+"""FGCrossNet's quadruplet ranking loss.
 
 Quadruplets (i, j, k, l) are distinct batch indices with y_i = y_j, y_k != y_i,
 y_l != y_i and y_l != y_k; d is the Euclidean distance between embeddings.
@@ -17,31 +17,9 @@ that no block exceeds `max_block` elements. Nothing of size B^4 is ever built.
 from __future__ import annotations
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
-
-def center_loss(features: torch.Tensor, labels: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
-    """Batch mean of the squared Euclidean distance of each feature to its class centre."""
-    return ((features - centers[labels]) ** 2).sum(dim=1).mean()
-
-
-class CenterLoss(nn.Module):
-    """Holds the learnable class centres; train them with their own learning-rate scale."""
-
-    def __init__(self, num_classes: int, dim: int) -> None:
-        super().__init__()
-        self.centers = nn.Parameter(torch.randn(num_classes, dim) * 0.01)
-
-    def forward(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return center_loss(features, labels, self.centers)
-
-
-def pairwise_distances(x: torch.Tensor) -> torch.Tensor:
-    """Euclidean distances [B, B], with a gradient that stays finite at zero distance."""
-    sq = (x * x).sum(dim=1)
-    d2 = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)
-    return d2.clamp_min(1e-12).sqrt()
+from fgcross.losses.distances import pairwise_distances
 
 
 def quadruplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, margin1: float = 1.0, margin2: float = 0.5,

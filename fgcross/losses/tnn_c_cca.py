@@ -1,62 +1,17 @@
-"""Losses of the related methods that users compare FGCrossNet against (issue 9).
+"""TNN-C-CCA's losses (deep triplet network with cluster-CCA, audio-visual retrieval), a related method.
 
-- Modality-adversarial training (Adversarial Cross-Modal Retrieval, ACM MM 2017): a small
-  modality classifier on the common representation, trained through a gradient-reversal
-  layer, so that the network learns a representation the classifier cannot tell apart by
-  media while the classifier keeps trying.
-- TNN-C-CCA (deep triplet network with cluster-CCA, audio-visual retrieval): a triplet loss
-  whose anchor and positive/negative come from different media, and a cluster-CCA
-  objective correlating each item with the centre of its class in another media.
-
-They act on the same space as the center and ranking losses (the classifier's logits,
-whose softmax is what export writes and retrieval ranks), so the pipeline's export and
-evaluation stay the same for every method.
+A triplet loss whose anchor and positive/negative come from different media, and a
+cluster-CCA objective correlating each item with the centre of its class in another media.
+Like the center and ranking losses, they act on the classifier's logits, whose softmax is
+what export writes and retrieval ranks, so export and evaluation stay the same.
 """
 
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from fgcross.losses import pairwise_distances
-
-
-class _ReverseGradient(torch.autograd.Function):
-    @staticmethod
-    def forward(ctx, x: torch.Tensor, scale: float) -> torch.Tensor:
-        ctx.scale = scale
-        return x.view_as(x)
-
-    @staticmethod
-    def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
-        return -ctx.scale * grad, None
-
-
-def reverse_gradient(x: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
-    """Identity forward; the gradient is multiplied by -scale on the way back (the GRL)."""
-    return _ReverseGradient.apply(x, scale)
-
-
-class ModalityClassifier(nn.Module):
-    """Predicts an item's media from its common representation (two layers, as in ACMR)."""
-
-    def __init__(self, dim: int, media: int, hidden: int = 64) -> None:
-        super().__init__()
-        self.net = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU(), nn.Linear(hidden, media))
-
-    def forward(self, features: torch.Tensor) -> torch.Tensor:
-        return self.net(reverse_gradient(features))
-
-
-def adversarial_loss(classifier: ModalityClassifier, features: torch.Tensor,
-                     media: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Cross-entropy of the modality classifier (through the GRL) and its accuracy.
-
-    Minimising it trains the classifier to tell the media apart and, reversed, the network
-    to make them indistinguishable."""
-    logits = classifier(features)
-    return F.cross_entropy(logits, media), (logits.argmax(1) == media).float().mean()
+from fgcross.losses.distances import pairwise_distances
 
 
 def cross_media_triplet_loss(embeddings: torch.Tensor, labels: torch.Tensor, media: torch.Tensor,

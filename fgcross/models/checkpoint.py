@@ -1,4 +1,9 @@
-"""Checkpoints: plain state dicts and numbers, written atomically, read with weights_only=True."""
+"""Checkpoints: plain state dicts and numbers, written atomically, read with weights_only=True.
+
+Both the saved model (fgcross.models.saved) and training's resume state (fgcross.training)
+are checkpoints. They live with the models, below training, so that loading a trained
+model (export, search) needs no training code.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from fgcross.io import atomic_path
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
+    """Write `state` with torch.save through a temporary file: an interrupted save leaves the old one."""
     with atomic_path(path, suffix=".pt") as tmp:
         torch.save(state, tmp)
 

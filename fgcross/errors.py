@@ -1,0 +1,37 @@
+"""The errors a user causes and can fix: a bad params file, a broken dataset, a file that
+cannot be prepared, a report page that fails, a query that cannot be searched with.
+
+Each message names what is wrong and where (file, line, key). They share one base,
+`FgcrossError`, so that the steps and the `fgcross` command catch all of them with one
+clause and print the message instead of a traceback, while a programming error still
+shows its traceback. Each also keeps the built-in base it always had (ValueError or
+RuntimeError), so code that catches those still catches them. This module sits at the
+bottom of the package (it imports nothing), so every layer can raise these errors and
+every entry point can catch them without importing the layer that raises them.
+"""
+
+from __future__ import annotations
+
+
+class FgcrossError(Exception):
+    """Base of the user-facing errors: the message says what to fix."""
+
+
+class ParamsError(FgcrossError, ValueError):
+    """params.yaml is missing, unparsable, or does not match the schema."""
+
+
+class DatasetError(FgcrossError, ValueError):
+    """The dataset or its lists are invalid; the message names every file and line at fault."""
+
+
+class PreparationError(FgcrossError, RuntimeError):
+    """A media file could not be prepared; the message names the file and its list entry."""
+
+
+class ReportError(FgcrossError, RuntimeError):
+    """One or more pages failed to build; the message names them and their executed notebooks."""
+
+
+class QueryError(FgcrossError, ValueError):
+    """A query that cannot be searched with; the message says why and names the file."""
