@@ -4,6 +4,7 @@
     fgcross search bird.jpg                # the same species in every media
     fgcross search "a small red bird with a forked tail" --media audio -k 5 --json
     fgcross serve                          # a local web page on http://127.0.0.1:8765
+    fgcross --params presets/pku_official.yaml import-official model.pkl   # the authors' model, our protocol
 """
 
 from __future__ import annotations
@@ -80,6 +81,42 @@ def cmd_serve(args: argparse.Namespace, sp: SearchParams) -> None:
     serve(args.index_dir, args.model, args.host or sp.host, args.port or sp.port, sp)
 
 
+def cmd_import_official(args: argparse.Namespace, _sp: SearchParams) -> None:
+    """The official code's trained weights as our model folder, exported and evaluated with our protocol."""
+    from fgcross.data.index_files import read_index
+    from fgcross.devices import pick_device
+    from fgcross.embeddings import as_embeddings, embed_prepared, save_embeddings
+    from fgcross.evaluation import evaluate_embeddings
+    from fgcross.io import write_json
+    from fgcross.losses import CenterLoss
+    from fgcross.models.fgcrossnet import build_model
+    from fgcross.models.official import load_official
+    from fgcross.training.pipeline import model_config, present_media, save_model
+
+    params = load_params(args.params)
+    if params.model.text_branch != "official" or params.text.encoder != "charcnn":
+        raise FgcrossError(f"{args.params}: import-official needs model.text_branch: official and text.encoder: "
+                           f"charcnn (presets/pku_official.yaml)")
+    index = read_index(args.index)
+    media = present_media(Path(args.media), list(params.data.media))
+    cfg = model_config(params, len(index.classes))
+    model = build_model(cfg, "none")
+    model.load_state_dict(load_official(args.model))  # strict: every official tensor has its place
+    centers = CenterLoss(cfg.num_classes, cfg.num_classes, params.loss.center_init_std)  # not in the official file
+    save_model(args.out, {"model": model.state_dict(), "centers": centers.state_dict()}, cfg, params, media,
+               index.classes)
+    model.eval()
+    split = params.eval.split
+    arrays = embed_prepared(model, media, cfg.input_size, args.media, split, pick_device(params.train.device),
+                            params.export.batch_size)
+    for m, a in arrays.items():
+        save_embeddings(Path(args.exports) / split / f"{m}.npz", a)
+    result = evaluate_embeddings(as_embeddings(arrays), params.eval, index.classes)
+    write_json(Path(args.metrics) / "eval.json", result.metrics)
+    write_json(Path(args.metrics) / "retrieval.json", result.extended)
+    print(json.dumps(result.metrics, indent=1, sort_keys=True))
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fgcross", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -104,6 +141,13 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             sp.add_argument("--host", default="", help="address to bind (default: search.host, 127.0.0.1)")
             sp.add_argument("--port", type=int, default=0, help="port (default: search.port)")
+    imp = sub.add_parser("import-official", help="the official code's trained model (.pkl): convert, export, evaluate")
+    imp.add_argument("model", help="a state dict saved by the official main.py (DataParallel `module.` keys)")
+    imp.add_argument("--out", default="models-official", help="our model folder to write")
+    imp.add_argument("--index", default="build/index", help="the index stage's folder (classes)")
+    imp.add_argument("--media", default="build/media", help="prepared media (prepare them with pku_official)")
+    imp.add_argument("--exports", default="exports-official", help="where the embeddings go")
+    imp.add_argument("--metrics", default="metrics-official", help="where eval.json and retrieval.json go")
     return p
 
 
@@ -111,7 +155,8 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         sp = search_params(args.params)
-        {"index": cmd_index, "search": cmd_search, "serve": cmd_serve}[args.command](args, sp)
+        {"index": cmd_index, "search": cmd_search, "serve": cmd_serve,
+         "import-official": cmd_import_official}[args.command](args, sp)
     except (FgcrossError, FileNotFoundError, ValueError, ImportError) as err:  # a query, params or backend to fix
         _fail(str(err))
 

@@ -214,11 +214,19 @@ def protocol_metrics(scores: dict[str, QueryScores], exclude_self: bool = False)
     return metrics
 
 
+def mean_ap_empty_as_zero(values: np.ndarray) -> float:
+    """The official code's mAP (retrieval.py): a query with no relevant item scores 0, not left out.
+
+    Only a labelled variant (`map_empty_as_zero` in metrics/retrieval.json): an empty query
+    says nothing about the ranking, so the headline mAP leaves it out of the mean."""
+    return float(np.nan_to_num(values, nan=0.0).mean()) if values.size else float("nan")
+
+
 def extended_metrics(scores: dict[str, QueryScores]) -> dict[str, dict[str, float]]:
-    """Per direction: mAP, mAP@R, P@k and R@k."""
+    """Per direction: mAP, the official code's mAP (empty queries as 0), mAP@R, P@k and R@k."""
     out = {}
     for key, s in scores.items():
-        row = {"map": nanmean(s.ap), "map_at_r": nanmean(s.ap_at_r)}
+        row = {"map": nanmean(s.ap), "map_empty_as_zero": mean_ap_empty_as_zero(s.ap), "map_at_r": nanmean(s.ap_at_r)}
         row.update({f"p_at_{k}": nanmean(v) for k, v in s.precision.items()})
         row.update({f"r_at_{k}": nanmean(v) for k, v in s.recall.items()})
         out[key] = row

@@ -84,6 +84,8 @@ class TextParams:
     length: int
     size: int
     min_font: int
+    vocabulary: str
+    lines: str
 
 
 @dataclass(frozen=True)
@@ -92,6 +94,7 @@ class ModelParams:
     pretrained: str
     input_size: int
     text_embed_dim: int
+    text_branch: str
     shared: bool
 
 
@@ -120,12 +123,17 @@ class TrainParams:
     gamma: float
     stage1: StageParams
     stage2: StageParams
+    sampler: str
+    augment: bool
+    text_shifts: tuple[int, ...]
+    stage2_centers: str
 
 
 @dataclass(frozen=True)
 class LossParams:
     center_weight: float
     center_lr_scale: float
+    center_init_std: float
     ranking_weight: float
     margin1: float
     margin2: float

@@ -2,7 +2,8 @@
 
 Writes
   metrics/eval.json         the protocol's 18 mAPs (12 bi-modality directions, 4 X->All, averages)
-  metrics/retrieval.json    per direction: mAP, mAP@R, precision and recall at 1/5/10/50;
+  metrics/retrieval.json    per direction: mAP, the official code's mAP (`map_empty_as_zero`: a query
+                            with no relevant item counts 0), mAP@R, precision and recall at 1/5/10/50;
                             X->All both with (`i2all`) and without (`i2all-self`) the query's item
   metrics/per_class_ap.csv  AP of every class in every direction
   metrics/diagnostics.json  modality gap and intra/inter-class distances

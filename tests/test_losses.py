@@ -30,7 +30,7 @@ def test_center_loss_hand_computed():
     labels = torch.tensor([0, 1, 1])
     # squared distances: 1, 1 + 1 = 2, 4 + 4 = 8 -> mean 11/3
     assert center_loss(features, labels, centers).item() == pytest.approx(11 / 3)
-    module = CenterLoss(2, 2)
+    module = CenterLoss(2, 2, 0.01)
     module.centers.data = centers
     assert module(features, labels).item() == pytest.approx(11 / 3)
 
@@ -77,3 +77,15 @@ def test_gradients_are_finite_with_duplicate_points():
 def test_unknown_form_is_rejected():
     with pytest.raises(ValueError):
         quadruplet_loss(torch.zeros(3, 2), torch.tensor([0, 1, 2]), form="other")
+
+
+def test_centres_redraw_in_place_with_their_own_generator():
+    module = CenterLoss(5, 5, 0.01)
+    assert float(module.centers.abs().max()) < 0.1
+    param = module.centers
+    module.redraw(1.0, seed=3)
+    first = module.centers.detach().clone()
+    assert module.centers is param and 0.5 < float(first.std()) < 1.5  # the official CenterLoss: torch.randn
+    torch.manual_seed(99)  # the global generator does not matter: a resume draws the same centres
+    module.redraw(1.0, seed=3)
+    assert torch.equal(module.centers.detach(), first)

@@ -127,3 +127,13 @@ def test_per_class_ap_averages_to_map_for_balanced_classes():
 def test_unknown_backend_is_rejected():
     with pytest.raises(ValueError, match="unknown eval backend"):
         evaluate_retrieval(_embeddings(["image", "text"], np.random.default_rng(0)), backend="gpu")
+
+
+def test_the_official_variant_counts_an_empty_query_as_zero():
+    # queries of class 0 and 1; the gallery holds class 1 only: the class-0 query has no relevant item
+    rng = np.random.default_rng(0)
+    q = Embeddings("image", rng.normal(size=(2, 4)).astype(np.float32), np.array([0, 1]), np.array(["a", "b"]))
+    g = Embeddings("text", rng.normal(size=(3, 4)).astype(np.float32), np.array([1, 1, 1]), np.array(["c", "d", "e"]))
+    row = extended_metrics(retrieval_scores({"image": q, "text": g}))["i2t"]
+    assert row["map"] == pytest.approx(1.0)  # ours: the empty query is left out
+    assert row["map_empty_as_zero"] == pytest.approx(0.5)  # retrieval.py: res += [0]

@@ -28,7 +28,8 @@ CLASSES, WIDTH = 5, 8
 
 def loss_params(**weights: float) -> SimpleNamespace:
     """The loss section of params.yaml, every weight positive unless given."""
-    base = {"center_weight": 0.001, "center_lr_scale": 1000.0, "ranking_weight": 0.1, "margin1": 1.0, "margin2": 0.5,
+    base = {"center_weight": 0.001, "center_lr_scale": 1000.0, "center_init_std": 0.01,
+            "ranking_weight": 0.1, "margin1": 1.0, "margin2": 0.5,
             "ranking_form": "paper", "adversarial_weight": 0.1, "triplet_weight": 1.0, "triplet_margin": 0.5,
             "cca_weight": 0.5}
     return SimpleNamespace(**{**base, **weights})
@@ -119,7 +120,7 @@ def test_param_groups_give_the_centres_their_rate_scale():
 
 
 def test_given_centres_are_the_ones_trained_and_checkpointed():
-    centers = CenterLoss(CLASSES, CLASSES)
+    centers = CenterLoss(CLASSES, CLASSES, 0.01)
     objective = build_objective(loss_params(), CLASSES, WIDTH, len(MEDIA), centers=centers)
     assert objective.learnable["centers"] is centers
     state = objective.checkpoint_state()

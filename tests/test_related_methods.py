@@ -70,8 +70,8 @@ def test_cluster_cca_loss_by_hand():
 
 
 def test_separate_backbones_share_only_the_head():
-    shared = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=True))
-    separate = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=False))
+    shared = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=True, text_branch="paper"))
+    separate = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=False, text_branch="paper"))
     assert shared.backbone is not None and len(separate.backbones) == 4 and separate.backbone is None
     image = torch.zeros(2, 3, 32, 32)
     out = separate({"image": image, "video": image + 1})
@@ -98,13 +98,13 @@ def test_each_method_trains_saves_and_reloads(tmp_path, params, media_dir, index
 
 
 def test_training_digest_ignores_the_new_keys_at_their_neutral_values(params):
-    from fgcross.training.pipeline import training_digest
+    from fgcross.training.pipeline import NEUTRAL_KEYS, training_digest
 
     old = params.as_dict()
-    for key in ("adversarial_weight", "triplet_weight", "cca_weight", "triplet_margin"):
-        old["loss"].pop(key, None)
-    old["model"].pop("shared", None)
+    for section, key in NEUTRAL_KEYS:  # the related methods' keys and issue 19's official options
+        old[section].pop(key)
     # records made before these keys still match (the digest of the old, shorter params.yaml)
     assert params_digest({s: old[s] for s in TRAINING_SECTIONS}) == training_digest(params)
     assert training_digest(override(params, {"model": {"shared": False}})) != training_digest(params)
     assert training_digest(override(params, {"loss": {"cca_weight": 0.5}})) != training_digest(params)
+    assert training_digest(override(params, {"train": {"sampler": "sequential"}})) != training_digest(params)

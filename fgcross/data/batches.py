@@ -7,6 +7,13 @@ quadruplets, which the official unshuffled loaders rarely give it. An epoch is o
 over the largest media; smaller media are cycled. A step's randomness comes from
 (seed, epoch, step) alone, so batches are the same with any number of loader workers and
 after a resume.
+
+`train.sampler: sequential` gives the official code's batches instead (`SequentialBatches`):
+each media's items in list order, unshuffled, the same every epoch, P x K of each media per
+step (the official `--batch_size`), and an epoch that ends with the shortest media, as
+zipping four DataLoaders does. `train.augment: false` replaces the random crop and flip by
+the centre crop the official code uses in training, and `train.text_shifts` is the set the
+front shift of a training text is drawn from (official: 0, 2, 4, 6, 8).
 """
 
 from __future__ import annotations
@@ -30,7 +37,8 @@ class BatchConfig:
     items_per_class: int
     input_size: int
     seed: int
-    text_shift: int = 8  # paper: a random 0-8 character zero pad in front of training text
+    text_shifts: tuple[int, ...]  # zero codes put in front of a training text: one drawn per item
+    augment: bool  # random crop and flip of images and frames; False: centre crop, no flip
 
 
 def crop(pictures: np.ndarray, size: int, rng: np.random.Generator | None) -> np.ndarray:
@@ -46,10 +54,13 @@ def crop(pictures: np.ndarray, size: int, rng: np.random.Generator | None) -> np
     return out
 
 
-def shift_text(codes: np.ndarray, rng: np.random.Generator, max_shift: int) -> np.ndarray:
+def shift_text(codes: np.ndarray, rng: np.random.Generator, shifts: tuple[int, ...]) -> np.ndarray:
+    """Each row moved right by a shift drawn uniformly from `shifts`, zero codes in front.
+
+    The draw is an index into `shifts`, so shifts 0..8 draw exactly as `integers(0, 9)` did."""
     out = np.zeros_like(codes)
     for n, row in enumerate(codes):
-        s = int(rng.integers(0, max_shift + 1))
+        s = min(int(shifts[int(rng.integers(0, len(shifts)))]), codes.shape[1])
         out[n, s:] = row[: codes.shape[1] - s]
     return out
 
@@ -94,17 +105,51 @@ class TrainBatches(torch.utils.data.Dataset):
     def _inputs(self, media: str, split: PreparedSplit, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         data = split.data
         if is_codes(data):
-            return shift_text(np.asarray(data[rows]), rng, self.cfg.text_shift)
+            return shift_text(np.asarray(data[rows]), rng, self.cfg.text_shifts)
         if media == "video":  # one random frame of each chosen video
             frames = rng.integers(0, data.shape[1], size=len(rows))
             pictures = np.stack([data[r, f] for r, f in zip(rows, frames, strict=True)])
         else:
             pictures = np.stack([data[r] for r in rows])
-        pictures = crop(pictures, self.cfg.input_size, rng)
-        if media in FLIPPABLE:
+        pictures = crop(pictures, self.cfg.input_size, rng if self.cfg.augment else None)
+        if media in FLIPPABLE and self.cfg.augment:
             flip = rng.random(len(rows)) < 0.5
             pictures[flip] = pictures[flip, :, ::-1]
         return np.ascontiguousarray(pictures)
+
+
+class SequentialBatches(TrainBatches):
+    """The official code's zipped, unshuffled per-media loaders as one batch sampler.
+
+    Step s holds items [s*B, (s+1)*B) of every media's list (B = P x K), in list order and
+    the same in every epoch; the epoch ends when the shortest media runs out (its last batch
+    may be short, as a DataLoader without drop_last gives it). A video still contributes one
+    frame, drawn from (seed, epoch, step); text shifts and crops follow `BatchConfig`."""
+
+    def __init__(self, splits: dict[str, PreparedSplit], cfg: BatchConfig) -> None:
+        self.splits = splits
+        self.cfg = cfg
+        self.epoch = 0
+        self.per_media = cfg.classes_per_batch * cfg.items_per_class
+        self.steps = max(1, min(math.ceil(len(s.labels) / self.per_media) for s in splits.values()))
+
+    def __getitem__(self, step: int) -> dict[str, torch.Tensor]:
+        rng = np.random.default_rng([self.cfg.seed, self.epoch, step])
+        batch: dict[str, torch.Tensor] = {}
+        for media, split in self.splits.items():
+            rows = np.arange(step * self.per_media, min((step + 1) * self.per_media, len(split.labels)))
+            batch[f"{media}_labels"] = torch.from_numpy(split.labels[rows])
+            batch[media] = torch.from_numpy(self._inputs(media, split, rows, rng))
+        return batch
+
+
+def make_batches(splits: dict[str, PreparedSplit], cfg: BatchConfig, sampler: str) -> TrainBatches:
+    """The batches of `train.sampler`: `pk` (P classes x K items, shuffled) or `sequential` (official)."""
+    if sampler == "pk":
+        return TrainBatches(splits, cfg)
+    if sampler == "sequential":
+        return SequentialBatches(splits, cfg)
+    raise ValueError(f"unknown sampler {sampler!r}: expected pk or sequential")
 
 
 def is_codes(data: np.ndarray | torch.Tensor) -> bool:

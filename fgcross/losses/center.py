@@ -18,9 +18,17 @@ def center_loss(features: torch.Tensor, labels: torch.Tensor, centers: torch.Ten
 class CenterLoss(nn.Module):
     """Holds the learnable class centres; train them with their own learning-rate scale."""
 
-    def __init__(self, num_classes: int, dim: int) -> None:
+    def __init__(self, num_classes: int, dim: int, init_std: float) -> None:
         super().__init__()
-        self.centers = nn.Parameter(torch.randn(num_classes, dim) * 0.01)
+        self.centers = nn.Parameter(torch.randn(num_classes, dim) * init_std)
+
+    @torch.no_grad()
+    def redraw(self, std: float, seed: int) -> None:
+        """New random centres (in place, so an optimiser holding them keeps them): the official
+        second run builds a fresh CenterLoss. Drawn from their own generator, so a resumed run
+        draws the same centres as an uninterrupted one."""
+        generator = torch.Generator().manual_seed(seed)
+        self.centers.copy_(torch.randn(self.centers.shape, generator=generator) * std)
 
     def forward(self, features: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return center_loss(features, labels, self.centers)

@@ -196,7 +196,7 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
     them right after the network, so that the random initialisation is the same as ever,
     and saves them in the model file. The modality classifier is drawn here, when its weight
     is positive."""
-    centers = centers if centers is not None else CenterLoss(num_classes, num_classes)
+    centers = centers if centers is not None else CenterLoss(num_classes, num_classes, loss.center_init_std)
     # the cross-entropy is unweighted: 1.0 x ce is exact, in its value and its gradient
     terms: dict[str, tuple[float, nn.Module]] = {"ce": (1.0, CrossEntropyTerm())}
     learnable: dict[str, nn.Module] = {"centers": centers}

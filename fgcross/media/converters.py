@@ -40,7 +40,7 @@ def converter(media: str, s: ImagesParams | FramesParams | SpectrogramParams | T
                        render=s.render, colormap=s.colormap)
     if media == "text":
         if s.encoder == "charcnn":
-            return partial(load_text_codes, length=s.length)
+            return partial(load_text_codes, length=s.length, vocabulary=s.vocabulary, lines=s.lines)
         if s.encoder == "glyph":
             return partial(load_text_glyphs, size=s.size, min_font=s.min_font)
         raise ValueError(f"unknown text encoder {s.encoder!r}: expected charcnn or glyph")

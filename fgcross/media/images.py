@@ -1,4 +1,4 @@
-"""Images: decode once, fit into a square (centre crop or letterbox), store uint8 RGB."""
+"""Images: decode once, fit into a square (centre crop, letterbox or squash), store uint8 RGB."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-FITS = ("crop", "letterbox")
+FITS = ("crop", "letterbox", "squash")
 
 
 def _resize(img: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -36,12 +36,22 @@ def letterbox_square(img: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+def squash_square(img: np.ndarray, size: int) -> np.ndarray:
+    """Resize to `size` x `size` whatever the aspect ratio: the official code's `Resize((512, 512))`.
+
+    The bird keeps all of its pixels but is stretched; training then crops `model.input_size`
+    from the centre, as the official code's CenterCrop(448) does at train and test time."""
+    return np.ascontiguousarray(_resize(img, size, size))
+
+
 def fit_square(img: np.ndarray, size: int, fit: str = "crop") -> np.ndarray:
-    """`size` x `size` by centre crop (`crop`) or letterbox (`letterbox`)."""
+    """`size` x `size` by centre crop (`crop`), letterbox (`letterbox`) or squash (`squash`)."""
     if fit == "crop":
         return resize_square(img, size)
     if fit == "letterbox":
         return letterbox_square(img, size)
+    if fit == "squash":
+        return squash_square(img, size)
     raise ValueError(f"unknown fit {fit!r}: expected one of {FITS}")
 
 

@@ -35,6 +35,7 @@ class ModelConfig:
     text_embed_dim: int
     text_encoder: str
     shared: bool  # False: one backbone per media, the classifier head common
+    text_branch: str  # paper | official (model.text_branch)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -82,5 +83,5 @@ def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
             load_pretrained(backbones[media], cfg.backbone, pretrained)
     adapters: dict[str, nn.Module] = {}
     if cfg.text_encoder == "charcnn":
-        adapters["text"] = CharCNNText(cfg.input_size, cfg.text_embed_dim)
+        adapters["text"] = CharCNNText(cfg.input_size, cfg.text_embed_dim, cfg.text_branch)
     return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones)

@@ -11,17 +11,22 @@ import numpy as np
 import pandas as pd
 
 from fgcross import MEDIA, MEDIA_LETTER
-from fgcross.published import BEST_LATER, FGCROSSNET, METRIC_ORDER
+from fgcross.published import METRIC_ORDER, PUBLISHED
 
 
 def comparison_table(metrics: dict[str, float]) -> pd.DataFrame:
-    """Our mAPs beside FGCrossNet's published ones and the best later result."""
+    """Our mAPs beside the published ones that have a source (fgcross.published), one column each."""
     rows = []
     for key in METRIC_ORDER:
         if key in metrics:
-            rows.append({"direction": key, "this run": metrics[key], "FGCrossNet (paper)": FGCROSSNET.get(key),
-                         "best later": BEST_LATER.get(key)})
+            rows.append({"direction": key, "this run": metrics[key],
+                         **{p.name: p.metrics.get(key) for p in PUBLISHED}})
     return pd.DataFrame(rows).set_index("direction")
+
+
+def published_sources() -> pd.DataFrame:
+    """Where each published column comes from: repository, commit and files."""
+    return pd.DataFrame([{"result": p.name, "source": p.source.cite(), "what": p.source.note} for p in PUBLISHED])
 
 
 def map_matrix(metrics: dict[str, float]) -> pd.DataFrame:

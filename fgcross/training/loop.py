@@ -46,11 +46,21 @@ MEDIA_CODES = {m: i for i, m in enumerate(MEDIA)}
 
 
 @dataclass(frozen=True)
+class FreshCenters:
+    """New random class centres at a stage's start (train.stage2_centers: fresh), as the official
+    second run draws them: std `loss.center_init_std`, from a generator seeded by train.seed."""
+
+    std: float
+    seed: int
+
+
+@dataclass(frozen=True)
 class Stage:
     name: str
     epochs: int
     lr: float
     ranking: bool  # the ranking term trains in this stage (stage 2)
+    fresh_centers: FreshCenters | None = None  # None: the stage goes on with the centres it finds
 
     @property
     def skipped_terms(self) -> frozenset[str]:
@@ -156,6 +166,8 @@ class Trainer:
                     sched.load_state_dict(state["scheduler"])
                     first = state["epoch"]
                 state = None
+            if first == 0 and stage.fresh_centers is not None and stage.epochs > 0:
+                self.objective.learnable["centers"].redraw(stage.fresh_centers.std, stage.fresh_centers.seed)
             for epoch in range(first, stage.epochs):
                 row = self._epoch(stage, epoch, global_epoch, opt)
                 sched.step()

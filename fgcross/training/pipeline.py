@@ -20,7 +20,7 @@ import torch
 
 from fgcross import MEDIA
 from fgcross.config import params_digest
-from fgcross.data.batches import BatchConfig, TrainBatches
+from fgcross.data.batches import BatchConfig, make_batches
 from fgcross.data.index_files import Index, read_index
 from fgcross.data.prepared import is_present, load_split
 from fgcross.devices import pick_device
@@ -31,7 +31,7 @@ from fgcross.models.checkpoint import save_checkpoint
 from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
 from fgcross.params import Params, section_dict
 from fgcross.training.distributed import World, local_device
-from fgcross.training.loop import Optim, Stage, Trainer
+from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,11 @@ TRAINING_SECTIONS = ("data", "model", "train", "loss", *PREPARATION_SECTIONS)
 # Keys added after runs were recorded (metrics/ablation.csv, resume states): at these values
 # they change nothing in training, so the digest leaves them out and older records still match.
 NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
-                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5}
+                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5,
+                # issue 19: the official code's options, at today's behaviour
+                ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
+                ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
+                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01}
 
 
 def training_digest(params: Params) -> str:
@@ -69,7 +73,8 @@ def present_media(media_dir: Path, wanted: list[str]) -> list[str]:
 def model_config(params: Params, num_classes: int) -> ModelConfig:
     m = params.model
     return ModelConfig(backbone=m.backbone, num_classes=num_classes, input_size=m.input_size,
-                       text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder, shared=m.shared)
+                       text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
+                       text_branch=m.text_branch, shared=m.shared)
 
 
 @dataclass
@@ -100,11 +105,14 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     seed_everything(t.seed)
     cfg = model_config(params, len(index.classes))
     model = build_model(cfg, params.model.pretrained)
-    centers = CenterLoss(cfg.num_classes, cfg.num_classes)
+    centers = CenterLoss(cfg.num_classes, cfg.num_classes, params.loss.center_init_std)
     splits = {m: load_split(media_dir / m, "train") for m in media}
-    batches = TrainBatches(splits, BatchConfig(t.classes_per_batch, t.items_per_class, cfg.input_size, seed=t.seed))
+    batch_cfg = BatchConfig(t.classes_per_batch, t.items_per_class, cfg.input_size, seed=t.seed,
+                            text_shifts=t.text_shifts, augment=t.augment)
+    batches = make_batches(splits, batch_cfg, t.sampler)
+    fresh = FreshCenters(params.loss.center_init_std, t.seed) if t.stage2_centers == "fresh" else None
     stages = [Stage("stage1", t.stage1.epochs, t.stage1.lr, ranking=False),
-              Stage("stage2", t.stage2.epochs, t.stage2.lr, ranking=True)]
+              Stage("stage2", t.stage2.epochs, t.stage2.lr, ranking=True, fresh_centers=fresh)]
     lw = params.loss  # typed config: attributes named as the keys of params.yaml's loss section
     # the objective trains the centres drawn above; its modality classifier (if any) is drawn here, after the batches
     objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers)

@@ -1,6 +1,7 @@
 """Per-stage learning-rate schedules.
 
-`step` is the paper's StepLR(step_size, gamma); note that its StepLR(3, 0.5) over 50 epochs
+`step` is StepLR(step_size, gamma), the official code's schedule (StepLR(3, 0.5), started
+again for each stage, since train.sh runs main.py once per stage). Over 50 epochs it
 halves the rate 16 times, so the last epochs run at 0.5^16 (about 1.5e-5) of the start and
 barely move. `cosine` anneals to zero over the stage; `constant` keeps the rate.
 """

@@ -2,14 +2,33 @@ import numpy as np
 import pytest
 import torch
 
-from fgcross.data.batches import BatchConfig, TrainBatches, eval_batches, shift_text, to_model_input
+from fgcross.data.batches import (
+    BatchConfig,
+    SequentialBatches,
+    TrainBatches,
+    eval_batches,
+    make_batches,
+    shift_text,
+    to_model_input,
+)
 from fgcross.data.prepared import load_split
+
+
+SHIFTS = tuple(range(9))
+
+
+def _splits(media_dir):
+    return {m: load_split(media_dir / m, "train") for m in ("image", "text", "audio", "video")}
+
+
+def _cfg(**kw):
+    return BatchConfig(**{"classes_per_batch": 3, "items_per_class": 2, "input_size": 32, "seed": 5,
+                          "text_shifts": SHIFTS, "augment": True, **kw})
 
 
 @pytest.fixture
 def batches(media_dir):
-    splits = {m: load_split(media_dir / m, "train") for m in ("image", "text", "audio", "video")}
-    return TrainBatches(splits, BatchConfig(classes_per_batch=3, items_per_class=2, input_size=32, seed=5))
+    return TrainBatches(_splits(media_dir), _cfg())
 
 
 def test_every_batch_has_all_media_and_p_by_k(batches):
@@ -40,9 +59,49 @@ def test_epoch_is_one_pass_over_the_largest_media(batches):
 def test_text_shift_pads_in_front():
     codes = np.array([[1, 2, 3, 4, 5]], np.uint8)
     rng = np.random.default_rng(0)
-    shifted = shift_text(codes, rng, 2)
+    shifted = shift_text(codes, rng, (0, 1, 2))
     s = int((shifted[0] == 0).sum())
     assert shifted[0, s:].tolist() == [1, 2, 3, 4, 5][: 5 - s]
+
+
+def test_text_shifts_come_from_the_set_and_the_default_draws_as_before():
+    codes = np.arange(1, 41, dtype=np.uint8).reshape(1, 40).repeat(200, 0)
+    official = shift_text(codes, np.random.default_rng(1), (0, 2, 4, 6, 8))
+    assert set((official == 0).sum(1).tolist()) == {0, 2, 4, 6, 8}
+    # shifts 0..8 draw exactly what integers(0, 9) drew before the set existed
+    before = np.random.default_rng(2).integers(0, 9, size=200)
+    assert (shift_text(codes, np.random.default_rng(2), SHIFTS) == 0).sum(1).tolist() == before.tolist()
+
+
+def test_without_augmentation_training_pictures_are_centre_crops(media_dir):
+    splits = _splits(media_dir)
+    plain = TrainBatches(splits, _cfg(augment=False))
+    batch = plain[0]
+    stored = splits["image"].data
+    rows = [int(np.flatnonzero(splits["image"].labels == y)[0]) for y in batch["image_labels"][:1].tolist()]
+    h = stored.shape[1]
+    top = (h - 32) // 2
+    centre = {stored[r, top:top + 32, top:top + 32].tobytes() for r in np.flatnonzero(
+        splits["image"].labels == int(batch["image_labels"][0]))}
+    assert rows and batch["image"][0].numpy().tobytes() in centre  # a centre crop, never flipped
+
+
+def test_sequential_batches_are_the_official_zipped_loaders(media_dir):
+    splits = _splits(media_dir)
+    seq = make_batches(splits, _cfg(classes_per_batch=2, items_per_class=2, augment=False), "sequential")
+    assert isinstance(seq, SequentialBatches)
+    per_media = 4
+    assert len(seq) == min(-(-len(s.labels) // per_media) for s in splits.values())
+    for step in (0, 1, len(seq) - 1):
+        batch = seq[step]
+        for m, split in splits.items():
+            want = split.labels[step * per_media:(step + 1) * per_media]
+            assert batch[f"{m}_labels"].tolist() == want.tolist()  # list order, unshuffled
+    seq.set_epoch(5)
+    assert torch.equal(seq[1]["image"], make_batches(splits, _cfg(classes_per_batch=2, items_per_class=2,
+                                                                   augment=False), "sequential")[1]["image"])
+    with pytest.raises(ValueError, match="sampler"):
+        make_batches(splits, _cfg(), "shuffled")
 
 
 def test_eval_batches_keep_order_and_all_frames(media_dir):

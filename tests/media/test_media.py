@@ -104,3 +104,35 @@ def test_short_videos_warn(tmp_path, caplog):
     with caplog.at_level("WARNING"):
         assert sample_frames(path, 4, 16).shape == (4, 16, 16, 3)
     assert "fewer than the 4 requested" in caplog.text
+
+
+def test_official_vocabulary_drops_space_and_capitals():
+    from fgcross.media.text import OFFICIAL_VOCABULARY
+
+    assert len(OFFICIAL_VOCABULARY) == 68 and " " not in OFFICIAL_VOCABULARY
+    # dataset.py: vocabulary.index(c) + 1 for c in text if c in vocabulary, then cut
+    assert encode("Ab c!", 8, "official").tolist() == [2, 3, 40, 0, 0, 0, 0, 0]
+    assert encode("Ab c!", 8, "paper").tolist()[:5] == [1, 2, 69, 3, 40]
+    with pytest.raises(ValueError, match="vocabulary"):
+        encode("a", 4, "klingon")
+
+
+def test_last_line_is_the_official_loaders_bug(tmp_path):
+    from fgcross.media.text import load_text_codes
+
+    path = tmp_path / "t.txt"
+    path.write_text("first line\nsecond\n", encoding="utf-8")
+    assert load_text_codes(path, 6, "official", "last").tolist() == encode("second", 6, "official").tolist()
+    assert load_text_codes(path, 12, "paper", "all").tolist() == encode("first line second", 12).tolist()
+    path.write_text("only text\n\n", encoding="utf-8")  # an empty last line: all padding, as there
+    assert not load_text_codes(path, 6, "official", "last").any()
+
+
+def test_squash_keeps_every_pixel_and_ignores_the_aspect():
+    from fgcross.media.images import fit_square
+
+    img = np.zeros((20, 80, 3), np.uint8)
+    img[:, :10] = 255  # a white band at the far left: a centre crop loses it, a squash keeps it
+    out = fit_square(img, 40, "squash")
+    assert out.shape == (40, 40, 3) and out[:, 0].min() == 255 and out[:, -1].max() == 0
+    assert fit_square(img, 40, "crop")[:, 0].max() == 0

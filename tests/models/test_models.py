@@ -24,7 +24,7 @@ def test_paper_sized_text_branch_layers():
 
 
 def test_one_shared_backbone_for_every_media():
-    model = build_model(ModelConfig("resnet18", 7, 32, 16, "charcnn", True)).eval()
+    model = build_model(ModelConfig("resnet18", 7, 32, 16, "charcnn", True, "paper")).eval()
     inputs = {"image": torch.randn(2, 3, 32, 32), "text": torch.randint(0, 70, (3, 40)),
               "audio": torch.randn(1, 3, 32, 32), "video": torch.randn(4, 3, 32, 32)}
     logits, pooled = model(inputs, return_features=True)
@@ -46,7 +46,7 @@ def test_local_weights_file_loads_and_reports_keys(tmp_path, caplog):
     assert report["missing"] == [] and report["unexpected"] == ["extra.weight"]
     for k, v in source.state_dict().items():
         assert torch.equal(target.state_dict()[k], v)
-    model = build_model(ModelConfig("resnet18", 3, 32, 16, "charcnn", True), pretrained=str(path))
+    model = build_model(ModelConfig("resnet18", 3, 32, 16, "charcnn", True, "paper"), pretrained=str(path))
     assert torch.equal(model.backbone.conv1.weight, source.conv1.weight)
 
 
@@ -77,3 +77,18 @@ def test_imagenet_weights_offline_give_a_clear_error(monkeypatch, tmp_path):
 def test_unknown_backbone():
     with pytest.raises(ValueError, match="unknown backbone"):
         build_backbone("vgg16")
+
+
+def test_official_text_branch_is_model_py_process_txt():
+    torch.manual_seed(0)
+    branch = CharCNNText(image_size=16, embed_dim=4, form="official").eval()
+    codes = torch.randint(0, 70, (2, 16))
+    # model.py: embed -> transpose -> conv01 -> relu -> conv02 -> view(-1, 1, S, S) -> conv0
+    x = branch.embed(codes).transpose(2, 1)
+    x = branch.conv2(torch.relu(branch.conv1(x))).view(-1, 1, 16, 16)
+    assert torch.equal(branch(codes), branch.to_rgb(x))
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in branch.modules())
+    paper = CharCNNText(image_size=16, embed_dim=4, form="paper")
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in paper.modules())
+    with pytest.raises(ValueError, match="text branch"):
+        CharCNNText(16, 4, form="nonsense")

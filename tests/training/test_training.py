@@ -86,3 +86,23 @@ def test_mixed_precision_paths_train(tmp_path, train_params, media_dir, index_di
     opt, _ = trainer._optimizer(trainer.stages[0])
     row = trainer._epoch(trainer.stages[0], 0, 0, opt)
     assert row["loss_total"] == row["loss_total"] and row["samples"] > 0
+
+
+def test_the_official_options_train_and_stage2_draws_fresh_centres(tmp_path, train_params, media_dir, index_dir):
+    from fgcross.losses import CenterLoss
+
+    params = override(train_params, {
+        "model": {"text_branch": "official"},
+        "train": {"sampler": "sequential", "augment": False, "text_shifts": [0, 2, 4, 6, 8],
+                  "stage2_centers": "fresh", "optimizer": "sgd", "weight_decay": 0.0,
+                  "stage1": {"epochs": 1}, "stage2": {"epochs": 1, "lr": 1e-9}},
+        "loss": {"center_init_std": 1.0}})
+    history = train_model(params, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s")
+    assert [row["stage"] for row in history] == ["stage1", "stage2"]
+    centres = load_checkpoint(tmp_path / "m" / "model.pt")["centers"]["centers"]
+    fresh = CenterLoss(*centres.shape, 1.0)
+    fresh.redraw(1.0, params.train.seed)
+    assert torch.allclose(centres, fresh.centers.detach(), atol=1e-4)  # stage 2 (lr ~0) starts from them
+    carried = override(params, {"train": {"stage2_centers": "carry"}})
+    train_model(carried, media_dir, index_dir, tmp_path / "c", progress=False, state_dir=tmp_path / "sc")
+    assert not torch.allclose(load_checkpoint(tmp_path / "c" / "model.pt")["centers"]["centers"], centres, atol=1e-2)
