@@ -18,6 +18,7 @@ BENCHMARKS = {
     "prepare_scaling": "a preparation stage with 2 processes vs 1 (issue 4: >= 1.7x)",
     "loader_speed": "training loader vs model step (issue 4: >= 2x; issue 5: training >= 90% of the model)",
     "train_throughput": "model step samples/s at the default config (CUDA + bf16 vs float32 where a GPU is)",
+    "gpu_check": "versions, AMP/compile steps, DDP, resnet50 images/s and PKU epoch hours (CUDA; CPU: skips, says so)",
     "index_speed": "indexing a 40,000-entry list with content probes (issue 3: <= 60 s)",
     "eval_speed": "the evaluation protocol at PKU test size vs the loop definition (issue 6: >= 40x)",
     "quadruplet_memory": "quadruplet loss peak memory at B=256, D=200 (issue 5: <= 2 GB)",

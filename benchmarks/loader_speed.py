@@ -52,6 +52,30 @@ def prepared_default(tmp: Path, params: Params) -> tuple[Path, Path]:
     return tmp / "media", tmp / "index"
 
 
+def loader_samples_per_second(batches: torch.utils.data.Dataset, device: torch.device, workers: int,
+                              steps: int) -> float:
+    """Samples per second that the training DataLoader hands over as model input on `device`
+    (the batches, `workers` loader processes, the conversion a step waits for; no model).
+    Two batches are read first, so worker start-up is not counted."""
+    loader = torch.utils.data.DataLoader(batches, batch_size=None, num_workers=workers)
+
+    def loader_pass(count: int) -> int:
+        samples = 0
+        for n, batch in enumerate(loader):
+            if n == count:
+                break
+            for m in [k for k in batch if not k.endswith("_labels")]:
+                samples += len(to_model_input(m, batch[m], device))
+        return samples
+
+    loader_pass(2)  # warm-up
+    start = time.perf_counter()
+    samples = loader_pass(steps)
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+    return samples / (time.perf_counter() - start)
+
+
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--steps", type=int, default=12, help="steps per measurement")
@@ -62,20 +86,7 @@ def main(argv: list[str] | None = None) -> None:
         run = setup_training(params, media_dir, index_dir, progress=False, state_dir=Path(tmp) / "state")
         trainer, stage = run.trainer, run.trainer.stages[0]
         batches = trainer.batches
-        loader = torch.utils.data.DataLoader(batches, batch_size=None, num_workers=trainer.workers)
-
-        def loader_pass(steps: int) -> int:
-            samples = 0
-            for n, batch in enumerate(loader):
-                if n == steps:
-                    break
-                for m in [k for k in batch if not k.endswith("_labels")]:
-                    samples += len(to_model_input(m, batch[m], trainer.device))
-            return samples
-
-        loader_pass(2)  # warm-up
-        start = time.perf_counter()
-        loader_rate = loader_pass(args.steps) / (time.perf_counter() - start)
+        loader_rate = loader_samples_per_second(batches, trainer.device, trainer.workers, args.steps)
 
         opt, _ = trainer._optimizer(stage)
         batch = batches[0]

@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import torch
 from torch.nn import functional as F
 
 from fgcross.data.batches import to_model_input
+from fgcross.devices import resolve_precision
 from fgcross.models.fgcrossnet import ModelConfig, build_model
 
 
@@ -33,35 +36,85 @@ def make_batch(per_media: int, size: int, text_length: int, classes: int) -> dic
     return batch
 
 
-def samples_per_second(cfg: ModelConfig, batch: dict, device: torch.device, amp: bool, steps: int) -> float:
+@dataclass(frozen=True)
+class StepOptions:
+    """How a model step runs: autocast precision (as `train.precision`), memory format, torch.compile."""
+
+    precision: str = "fp32"  # fp32 | bf16 | fp16 (fp16 with a gradient scaler, as the Trainer does)
+    channels_last: bool = False
+    compile_backend: str | None = None  # "inductor" as train.compile: true does; None: not compiled
+
+
+TRAINING = StepOptions("bf16", channels_last=True)
+"""What the train step uses on CUDA (train.precision: auto)."""
+
+
+def model_step(cfg: ModelConfig, batch: dict, device: torch.device, options: StepOptions) -> Callable[[], torch.Tensor]:
+    """A step function: forward, backward and SGD step of a new network on `batch`, held on the device.
+
+    Each call returns the step's loss without waiting for the device (so timed loops queue freely)."""
+    precision = resolve_precision(options.precision, device)
+    torch.manual_seed(0)  # the same weights in every variant
     model = build_model(cfg).to(device)
-    if amp:
+    if options.channels_last:
         model = model.to(memory_format=torch.channels_last)
+    net = torch.compile(model, backend=options.compile_backend) if options.compile_backend else model
     opt = torch.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
+    scaler = torch.amp.GradScaler(device.type, enabled=precision == "fp16")
     media = [k for k in batch if not k.endswith("_labels")]
     inputs = {m: to_model_input(m, batch[m], device) for m in media}
     labels = {m: batch[f"{m}_labels"].to(device) for m in media}
-    if not amp:
+    if not options.channels_last:
         inputs = {m: v.contiguous() for m, v in inputs.items()}
+    dtype = torch.float16 if precision == "fp16" else torch.bfloat16
 
-    def step() -> None:
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            out = model(inputs)
+    def step() -> torch.Tensor:
+        with torch.autocast(device.type, dtype=dtype, enabled=precision != "fp32"):
+            out = net(inputs)
         loss = sum(F.cross_entropy(out[m].float(), labels[m]) for m in media)
         opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
+        scaler.scale(loss).backward()
+        scaler.step(opt)
+        scaler.update()
+        return loss.detach()
 
-    for _ in range(2):
-        step()
+    return step
+
+
+def synchronize(device: torch.device) -> None:
     if device.type == "cuda":
-        torch.cuda.synchronize()
+        torch.cuda.synchronize(device)
+
+
+@dataclass(frozen=True)
+class StepTimes:
+    first_s: float  # the first step alone: autotuning, compilation
+    step_s: float  # mean of the timed steps after two warm-up steps
+    loss: float  # the last step's loss
+
+
+def time_steps(step: Callable[[], torch.Tensor], device: torch.device, steps: int) -> StepTimes:
+    """Time the first call, two more warm-up calls, then `steps` calls (device synchronised)."""
+    start = time.perf_counter()
+    step()
+    synchronize(device)
+    first = time.perf_counter() - start
+    step()
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(steps):
-        step()
-    if device.type == "cuda":
-        torch.cuda.synchronize()
-    return steps * sum(len(labels[m]) for m in media) / (time.perf_counter() - start)
+        loss = step()
+    synchronize(device)
+    return StepTimes(first, (time.perf_counter() - start) / steps, float(loss))
+
+
+def samples_in(batch: dict) -> int:
+    return sum(len(v) for k, v in batch.items() if k.endswith("_labels"))
+
+
+def samples_per_second(cfg: ModelConfig, batch: dict, device: torch.device, options: StepOptions,
+                       steps: int) -> float:
+    return samples_in(batch) / time_steps(model_step(cfg, batch, device, options), device, steps).step_s
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -82,10 +135,10 @@ def main(argv: list[str] | None = None) -> None:
     batch = make_batch(args.batch, args.size, args.text_length, args.classes)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"{args.backbone} at {args.size} px, {4 * args.batch} samples per step, on {name}")
-    fp32 = samples_per_second(cfg, batch, device, amp=False, steps=args.steps)
+    fp32 = samples_per_second(cfg, batch, device, StepOptions(), steps=args.steps)
     print(f"float32: {fp32:.1f} samples/s")
     if device.type == "cuda":
-        amp = samples_per_second(cfg, batch, device, amp=True, steps=args.steps)
+        amp = samples_per_second(cfg, batch, device, TRAINING, steps=args.steps)
         print(f"bf16 autocast + channels_last (what training uses): {amp:.1f} samples/s; "
               f"ratio {amp / fp32:.2f}x against float32")
 
