@@ -35,3 +35,7 @@ class ReportError(FgcrossError, RuntimeError):
 
 class QueryError(FgcrossError, ValueError):
     """A query that cannot be searched with; the message says why and names the file."""
+
+
+class TrainingError(FgcrossError, RuntimeError):
+    """Training cannot go on (a loss term became NaN or infinite); the last good state is kept."""

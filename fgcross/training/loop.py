@@ -20,6 +20,7 @@ rank 0 alone checkpoints. `compile_backend` wraps the network in torch.compile.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from tqdm import tqdm
 from fgcross import MEDIA
 from fgcross.data.batches import TrainBatches, to_model_input
 from fgcross.devices import resolve_precision
+from fgcross.errors import TrainingError
 from fgcross.losses.objective import TOTAL, Objective, ObjectiveInput
 from fgcross.models.checkpoint import load_checkpoint, save_checkpoint
 from fgcross.models.fgcrossnet import FGCrossNet
@@ -135,6 +137,16 @@ class Trainer:
                          {m: len(y) for m, y in inp.labels.items()},
                          (accuracy.item() * seen, seen) if accuracy is not None else None)
 
+    def _check_finite(self, step: StepStats, stage: Stage, epoch: int, index: int) -> None:
+        """Stop at the first NaN or infinite loss term, before it reaches the weights: the resume
+        state of the last finished epoch stays as it was."""
+        bad = {name: value for name, value in step.losses.items() if not math.isfinite(value)}
+        if bad:
+            terms = ", ".join(f"{name} = {value}" for name, value in bad.items())
+            kept = f"; the last good state is kept in {self.state_path}" if self.state_path.exists() else ""
+            raise TrainingError(f"{stage.name} epoch {epoch + 1} step {index + 1}: loss term {terms} is not finite "
+                                f"(check the loss weights and train.{stage.name}.lr){kept}")
+
     def _resume(self) -> dict[str, Any] | None:
         if not self.state_path.exists():
             return None
@@ -196,6 +208,7 @@ class Trainer:
         for batch in bar:
             losses, inp = self._losses(batch, stage)
             step = self._step_stats(losses, inp)
+            self._check_finite(step, stage, epoch, stats.steps)
             opt.zero_grad(set_to_none=True)
             self.scaler.scale(losses[TOTAL]).backward()
             average_gradients(list(self.objective.parameters()), world)  # the network's are DDP's

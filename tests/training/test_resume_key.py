@@ -57,3 +57,30 @@ def test_a_state_made_by_other_code_is_not_resumed(tmp_path, train_params, media
                               state_dir=tmp_path / "s")
     assert "other code; starting afresh" in caplog.text and "resuming after" not in caplog.text
     assert [row["epoch"] for row in history] == [1, 2, 3]
+
+
+def test_a_non_finite_loss_stops_training_naming_the_term_and_keeps_the_last_good_state(
+        tmp_path, train_params, media_dir, index_dir, monkeypatch):
+    """Today's main trained on through a NaN loss (and saved the NaN model)."""
+    import torch
+
+    from fgcross.errors import TrainingError
+    from fgcross.models.checkpoint import load_checkpoint
+    from fgcross.training.loop import Trainer
+
+    real, epochs_done = Trainer._losses, []
+
+    def poisoned(self, batch, stage):
+        losses, inp = real(self, batch, stage)
+        if epochs_done:  # from the second epoch on, the center term goes NaN
+            losses = {**losses, "center": losses["center"] * torch.nan}
+        return losses, inp
+
+    monkeypatch.setattr(Trainer, "_losses", poisoned)
+    with pytest.raises(TrainingError, match=r"stage1 epoch 2 step 1: loss term center = nan is not finite.*kept in"):
+        train_model(train_params, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s",
+                    on_epoch=epochs_done.append)
+    [state_file] = (tmp_path / "s").glob("*.pt")
+    state = load_checkpoint(state_file)
+    assert state["epoch"] == 1 and all(torch.isfinite(v).all() for v in state["model"].values())
+    assert not (tmp_path / "m" / "model.pt").exists()
