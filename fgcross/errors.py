@@ -39,3 +39,10 @@ class QueryError(FgcrossError, ValueError):
 
 class TrainingError(FgcrossError, RuntimeError):
     """Training cannot go on (a loss term became NaN or infinite); the last good state is kept."""
+
+
+class DiskFullError(FgcrossError, OSError):
+    """An output could not be written for lack of space; nothing of it was left behind."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
