@@ -46,3 +46,15 @@ class DiskFullError(FgcrossError, OSError):
 
     def __str__(self) -> str:
         return str(self.strerror)
+
+
+class DeviceError(FgcrossError, RuntimeError):
+    """The device asked for (train.device) is not there."""
+
+
+class TrackingError(FgcrossError, RuntimeError):
+    """The MLflow store of tracking.uri cannot be opened."""
+
+
+class WeightsError(FgcrossError, RuntimeError):
+    """Pretrained weights could not be loaded, or matched no parameter of the backbone."""

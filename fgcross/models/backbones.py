@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torchvision import models as tvm
 
-from fgcross.errors import FgcrossError
+from fgcross.errors import WeightsError
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +32,7 @@ BACKBONES = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 STRIP_PREFIXES = ("module.", "backbone.", "model.", "encoder.")
 
 
-class WeightsError(FgcrossError, RuntimeError):
-    """Pretrained weights could not be loaded, or matched no parameter of the backbone."""
+__all__ = ["BACKBONES", "WeightsError", "build_backbone", "load_pretrained", "verify_hash_prefix"]
 
 
 def build_backbone(name: str) -> tuple[nn.Module, int]:
