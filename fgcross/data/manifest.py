@@ -99,6 +99,8 @@ def read_classes(root: Path) -> dict[int, str] | None:
 
 def _resolve_inside(root: Path, rel: str) -> tuple[Path | None, str | None]:
     """The file a list entry names, or the reason it is not allowed."""
+    if "\0" in rel:
+        return None, f"path {rel!r} holds a NUL byte"
     if os.path.isabs(rel) or rel.startswith("~"):
         return None, f"path {rel!r} is absolute; list paths must be relative to the dataset root"
     if ".." in Path(rel).parts:
