@@ -14,6 +14,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import math
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,8 +46,12 @@ def read_params_file(path: str | Path) -> Any:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as err:
         raise ParamsError(f"{path}: no such params file") from err
+    except UnicodeDecodeError as err:
+        raise ParamsError(f"{path}: not UTF-8 text (byte {err.start}: {err.reason})") from None
     except yaml.YAMLError as err:
         raise ParamsError(f"{path}: not valid YAML: {err}") from err
+    except (OSError, RecursionError) as err:  # a folder, no permission; a YAML nested beyond reason
+        raise ParamsError(f"{path}: cannot read it as a params file ({err.__class__.__name__}: {err})") from None
 
 
 def params_from_dict(raw: Any, source: str = "params") -> Params:
@@ -86,7 +92,11 @@ def _schema() -> dict[str, Any]:
 
 
 def validate_params(params: Any, source: str = "params") -> None:
-    """Validate against the schema and the rules a schema cannot express."""
+    """Validate against the schema and the rules a schema cannot express (finite numbers: a JSON
+    schema's `number` accepts YAML's .nan and .inf, which would disable a loss term or train on NaN)."""
+    for key, value in _numbers(params):
+        if not math.isfinite(value):
+            raise ParamsError(f"{source}: {key or '<top>'} is {value}; every number must be finite")
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(params), key=lambda e: list(e.path))
     if errors:
         lines = [f"  {'.'.join(map(str, e.path)) or '<top>'}: {e.message}" for e in errors]
@@ -104,6 +114,18 @@ def validate_params(params: Any, source: str = "params") -> None:
                 f"{source}: {section}.size ({params[section]['size']}) is smaller than "
                 f"model.input_size ({size}); the loader crops input_size from the stored size"
             )
+
+
+def _numbers(node: Any, key: str = "") -> Iterator[tuple[str, float]]:
+    """Every float in a loaded YAML tree, with its dotted key (list items as key[i])."""
+    if isinstance(node, float):
+        yield key, node
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            yield from _numbers(value, f"{key}.{name}" if key else str(name))
+    elif isinstance(node, list | tuple):
+        for i, value in enumerate(node):
+            yield from _numbers(value, f"{key}[{i}]")
 
 
 def flatten(params: dict[str, Any], prefix: str = "") -> dict[str, Any]:

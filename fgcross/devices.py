@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import torch
 
+from fgcross.errors import DeviceError
+
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 def pick_device(kind: str) -> torch.device:
     """cpu, cuda (which must be present) or auto (cuda when present)."""
     if kind == "cuda" and not torch.cuda.is_available():
-        raise RuntimeError("train.device is cuda but no CUDA device is available")
+        built = f"built with CUDA {torch.version.cuda}" if torch.version.cuda else "built without CUDA"
+        raise DeviceError(f"train.device is cuda but no CUDA device is available (torch {torch.__version__}, "
+                          f"{built}); set train.device to cpu or auto")
     if kind == "auto":
         kind = "cuda" if torch.cuda.is_available() else "cpu"
     return torch.device(kind)

@@ -35,3 +35,26 @@ class ReportError(FgcrossError, RuntimeError):
 
 class QueryError(FgcrossError, ValueError):
     """A query that cannot be searched with; the message says why and names the file."""
+
+
+class TrainingError(FgcrossError, RuntimeError):
+    """Training cannot go on (a loss term became NaN or infinite); the last good state is kept."""
+
+
+class DiskFullError(FgcrossError, OSError):
+    """An output could not be written for lack of space; nothing of it was left behind."""
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+class DeviceError(FgcrossError, RuntimeError):
+    """The device asked for (train.device) is not there."""
+
+
+class TrackingError(FgcrossError, RuntimeError):
+    """The MLflow store of tracking.uri cannot be opened."""
+
+
+class WeightsError(FgcrossError, RuntimeError):
+    """Pretrained weights could not be loaded, or matched no parameter of the backbone."""

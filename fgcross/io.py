@@ -3,13 +3,20 @@
 Every stage output is written to a temporary sibling and renamed into place, so an
 interrupted stage never leaves a half-written file that a later stage (or Snakemake's
 and DVC's caches) would mistake for a finished one.
+
+A temporary sibling is hidden (`.<name>.<pid>.<random>.tmp`) and carries the pid of the
+process writing it. A stage killed outright (SIGKILL) leaves its siblings behind; the next
+write of the same output removes those whose process is gone. A full disk (ENOSPC, or a
+quota: EDQUOT) is a DiskFullError naming the output, and leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +24,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from fgcross.errors import DiskFullError
+
+FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _umask() -> int:
@@ -34,17 +45,82 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".tmp{suffix}", dir=path.parent)
+    remove_leftovers(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=f".tmp{suffix}", dir=path.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
+        with _disk_full_is_an_error(path):
+            yield tmp_path
         if tmp_path.exists():  # mkstemp makes 0600 files; outputs get the usual permissions
             os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, path)
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def _disk_full_is_an_error(path: Path) -> Iterator[None]:
+    try:
+        yield
+    except OSError as err:
+        if err.errno not in FULL or isinstance(err, DiskFullError):
+            raise
+        raise DiskFullError(err.errno, f"no space left on the device writing {path} ({err.strerror}); nothing "
+                                       f"was written: free space under {path.parent} and run it again") from None
+
+
+def _leftover_pid(name: str, output: str) -> int | None | bool:
+    """For a temporary sibling of `output` (`.<output>.[<pid>.]<8 random>.tmp...` or `.old`): the
+    pid in its name, or None (a name without one); False for any other name."""
+    match = re.fullmatch(rf"\.{re.escape(output)}\.(?:(\d+)\.)?[a-z0-9_]{{8}}\.(?:tmp.*|old)", name)
+    if not match:
+        return False
+    return int(match.group(1)) if match.group(1) else None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary siblings of `path` left by a writer that no longer runs (a killed
+    stage); return them. Those of a live process (another writer of this output) are kept."""
+    path = Path(path)
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in path.parent.iterdir():
+            pid = _leftover_pid(entry.name, path.name)
+            if pid is False or (pid is not None and (pid == os.getpid() or _alive(pid))):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
+
+
+def reserve(path: str | os.PathLike) -> None:
+    """Allocate a (sparse, memory-mapped) file's blocks now, so that a full disk is an OSError here
+    rather than a SIGBUS at a later write through the mapping; a file system without fallocate is left as is."""
+    with open(path, "r+b") as f:
+        size = os.fstat(f.fileno()).st_size
+        try:
+            os.posix_fallocate(f.fileno(), 0, size)
+        except OSError as err:
+            if err.errno in FULL:
+                raise DiskFullError(err.errno, f"no space left on the device for {path} ({size / 2**20:.0f} MiB); "
+                                               f"free space under {Path(path).parent} and run it again") from None
+            if err.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+                raise
 
 
 def write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -88,12 +164,14 @@ def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    remove_leftovers(path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent))
     try:
-        yield tmp
+        with _disk_full_is_an_error(path):
+            yield tmp
         os.chmod(tmp, 0o777 & ~_umask())
         if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".old", dir=path.parent))
+            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".old", dir=path.parent))
             os.replace(path, old / "x")
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)

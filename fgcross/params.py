@@ -179,6 +179,9 @@ class SearchParams:
     port: int
     audio_seconds: float
     audio_rate: int
+    max_concurrent: int
+    header_timeout_s: float
+    body_timeout_s: float
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fgcross.config import flatten, params_digest
+from fgcross.errors import TrackingError
 from fgcross.params import Params, TrackingParams
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,15 @@ class Tracker:
         if self._client is None:
             from mlflow.tracking import MlflowClient
 
-            client = MlflowClient(tracking_uri=self.uri)
-            client.search_experiments(max_results=1)  # forces the store (and its migrations) now
+            try:
+                client = MlflowClient(tracking_uri=self.uri)
+                client.search_experiments(max_results=1)  # forces the store (and its migrations) now
+            except Exception as err:  # MLflow's many errors for a URI it cannot use
+                if "locked" in str(err).lower():
+                    raise
+                first = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+                raise TrackingError(f"tracking.uri {self.uri!r}: cannot open the MLflow store ({first}); fix "
+                                    "tracking.uri or set tracking.enabled: false") from None
             self._client = client
         return self._client
 
@@ -105,6 +113,8 @@ class Tracker:
             for attempt in range(5):
                 try:
                     return getattr(self._connect(), what)(*args, **kwargs)
+                except TrackingError:
+                    raise
                 except Exception as err:  # sqlite "database is locked" from another tool's writer
                     if "locked" not in str(err).lower() or attempt == 4:
                         raise

@@ -9,6 +9,10 @@ Writes
   metrics/diagnostics.json  modality gap and intra/inter-class distances
   plots/map_by_direction.csv, plots/per_class_ap.csv   for `dvc plots`
 and adds them to the experiment's MLflow run (its id is in models/run.json).
+
+With `--out` named otherwise (`--out other.json`), the other files are named after it
+(`other.retrieval.json`, ...), plots are written only where `--plots` says, and nothing is
+logged to MLflow: the pipeline's tracked files and run stay as they were.
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--embeddings", default="exports", help="exports folder (holds <split>/<media>.npz)")
     p.add_argument("--out", default="metrics/eval.json", help="the protocol's metrics file")
     p.add_argument("--classes", default="build/index/classes.csv", help="class names, for per-class tables")
-    p.add_argument("--plots", default="plots", help="folder for the dvc plots data")
+    p.add_argument("--plots", default=None, help="folder for the dvc plots data (default: plots, when --out is "
+                                                 "named eval.json)")
     p.add_argument("--run", default="models/run.json", help="file holding the MLflow run id to add to")
     args = p.parse_args(argv)
     params = params_of(args)
@@ -46,21 +51,28 @@ def main(argv: list[str] | None = None) -> None:
         result = evaluate_embeddings(embeddings, params.eval, names)
         metrics, extended, per_class = result.metrics, result.extended, result.per_class
         out = Path(args.out)
-        write_json(out, metrics)
-        write_json(out.parent / "retrieval.json", extended)
-        write_json(out.parent / "diagnostics.json", result.diagnostics)
-        write_text(out.parent / "per_class_ap.csv", per_class.to_csv(index=False))
-        plots = Path(args.plots)
-        by_direction = pd.DataFrame([{"direction": k, "map": v["map"], "map_at_r": v["map_at_r"]}
-                                     for k, v in extended.items()])
-        write_text(plots / "map_by_direction.csv", by_direction.to_csv(index=False))
-        write_text(plots / "per_class_ap.csv", per_class_summary(per_class).to_csv(index=False))
+        pipeline = out.name == "eval.json"  # the pipeline's form: tracked siblings, plots, the MLflow run
+        files = {name: out if name == "eval.json" else out.parent / name if pipeline else
+                 out.with_name(f"{out.stem}.{name}")
+                 for name in ("eval.json", "retrieval.json", "diagnostics.json", "per_class_ap.csv")}
+        write_json(files["eval.json"], metrics)
+        write_json(files["retrieval.json"], extended)
+        write_json(files["diagnostics.json"], result.diagnostics)
+        write_text(files["per_class_ap.csv"], per_class.to_csv(index=False))
+        if args.plots or pipeline:
+            plots = Path(args.plots or "plots")
+            by_direction = pd.DataFrame([{"direction": k, "map": v["map"], "map_at_r": v["map_at_r"]}
+                                         for k, v in extended.items()])
+            write_text(plots / "map_by_direction.csv", by_direction.to_csv(index=False))
+            write_text(plots / "per_class_ap.csv", per_class_summary(per_class).to_csv(index=False))
         print(json.dumps(metrics, indent=1, sort_keys=True))
+        if not pipeline:
+            return
         with resume_run(saved_run_id(args.run), params) as tracker:
             tracker.log_metrics({f"map.{k}": v for k, v in metrics.items()})
             tracker.log_metrics({f"{key}.{k}": v for key, row in extended.items() for k, v in row.items()})
-            for name in ("eval.json", "retrieval.json", "diagnostics.json", "per_class_ap.csv"):
-                tracker.log_artifact(out.parent / name, "metrics")
+            for path in files.values():
+                tracker.log_artifact(path, "metrics")
 
     run("evaluate", body)
 

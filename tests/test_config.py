@@ -188,3 +188,21 @@ def test_the_fallback_check_catches_one(tmp_path):
     tree = ast.parse('t.get("threads", 0)')
     call = tree.body[0].value
     assert call.func.attr == "get" and call.args[0].value in _param_keys() and len(call.args) == 2
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_nan_and_inf_are_rejected_naming_the_key(tmp_path, value):
+    """A JSON schema's `number` accepts them (today's main: `loss.center_weight: .nan` passed)."""
+    text = (REPO / "params.yaml").read_text().replace("center_weight: 0.001", f"center_weight: {value}", 1)
+    assert f"center_weight: {value}" in text
+    (tmp_path / "p.yaml").write_text(text)
+    with pytest.raises(ParamsError, match=r"loss\.center_weight is (nan|inf|-inf); every number must be finite"):
+        load_params(tmp_path / "p.yaml")
+
+
+def test_unreadable_params_files_are_params_errors(tmp_path):
+    (tmp_path / "latin1.yaml").write_bytes(b"data: caf\xe9\n")
+    with pytest.raises(ParamsError, match="latin1.yaml: not UTF-8"):
+        load_params(tmp_path / "latin1.yaml")
+    with pytest.raises(ParamsError, match="cannot read it"):
+        load_params(tmp_path)

@@ -14,6 +14,11 @@ from fgcross import errors
     ("PreparationError", RuntimeError, "fgcross.data.prepared"),
     ("ReportError", RuntimeError, "fgcross.reports.render"),
     ("QueryError", ValueError, "fgcross.search.query"),
+    ("WeightsError", RuntimeError, "fgcross.models.backbones"),
+    ("DeviceError", RuntimeError, "fgcross.devices"),
+    ("TrackingError", RuntimeError, "fgcross.tracking"),
+    ("TrainingError", RuntimeError, "fgcross.training.loop"),
+    ("DiskFullError", OSError, "fgcross.io"),
 ])
 def test_one_base_old_bases_old_homes(name, builtin, home):
     import importlib

@@ -9,6 +9,8 @@ symbolic links that lead outside are rejected).
 from __future__ import annotations
 
 import os
+import re
+import stat
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,18 +38,57 @@ class Problem:
         return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
+MAX_CLASSES = 10_000
+"""The largest number of classes a dataset without classes.txt may have (labels 0..9999): a
+label beyond it is far more likely a typo than a class, and would size the classifier. A
+classes.txt of any length sets the number of classes instead."""
+LABEL = re.compile(r"-?[0-9]+")
+SPECIAL = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+           (stat.S_ISSOCK, "a socket"))
+
+
+def special_kind(mode: int) -> str | None:
+    """What a file that is neither a regular file nor a folder is ("a FIFO", ...), from its stat mode."""
+    return next((name for test, name in SPECIAL if test(mode)), None)
+
+
+def read_text_file(path: Path, what: str) -> str:
+    """A list file or classes.txt as text, or a DatasetError naming the file (and the line of a
+    byte that is not UTF-8). A folder or a special file is refused without being opened (a FIFO
+    would block the read); a UTF-8 byte-order mark is dropped, not read into the first path."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as err:
+        raise DatasetError(f"{path}: cannot read the {what} ({err.strerror})") from None
+    if stat.S_ISDIR(mode):
+        raise DatasetError(f"{path}: is a folder, not a {what}")
+    if not stat.S_ISREG(mode):
+        raise DatasetError(f"{path}: is {special_kind(mode) or 'a special file'}, not a {what}")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DatasetError(f"{path}: cannot read the {what} ({err.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[:err.start].count(b"\n") + 1
+        raise DatasetError(f"{path}:{line}: the {what} is not UTF-8 text (byte 0x{data[err.start]:02x})") from None
+
+
 def read_classes(root: Path) -> dict[int, str] | None:
     """classes.txt as {label: name}, labels 0-based; a CUB-style 1-based file is shifted."""
     path = root / "classes.txt"
-    if not path.exists():
+    if not os.path.lexists(path):
         return None
     classes: dict[int, str] = {}
-    for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, raw in enumerate(read_text_file(path, "class list").splitlines(), start=1):
         if not raw.strip():
             continue
         parts = raw.split(maxsplit=1)
-        if len(parts) != 2 or not parts[0].lstrip("-").isdigit():
+        if len(parts) != 2 or not LABEL.fullmatch(parts[0]):
             raise DatasetError(f"{path}:{n}: expected '<label> <class name>', got {raw!r}")
+        if int(parts[0]) in classes:
+            raise DatasetError(f"{path}:{n}: label {parts[0]} is listed twice")
         classes[int(parts[0])] = parts[1].strip()
     if classes and min(classes) == 1 and max(classes) == len(classes):  # CUB style: 1 001.Black_footed_Albatross
         classes = {k - 1: v for k, v in classes.items()}
@@ -58,6 +99,8 @@ def read_classes(root: Path) -> dict[int, str] | None:
 
 def _resolve_inside(root: Path, rel: str) -> tuple[Path | None, str | None]:
     """The file a list entry names, or the reason it is not allowed."""
+    if "\0" in rel:
+        return None, f"path {rel!r} holds a NUL byte"
     if os.path.isabs(rel) or rel.startswith("~"):
         return None, f"path {rel!r} is absolute; list paths must be relative to the dataset root"
     if ".." in Path(rel).parts:
@@ -75,7 +118,11 @@ def read_list(path: Path, root: Path, media: str, split: str, num_classes: int |
     """Parse one list file into manifest rows; append every problem found to `problems`."""
     rows: list[dict] = []
     shown = str(path)
-    lines = path.read_text(encoding="utf-8").splitlines()
+    try:
+        lines = read_text_file(path, "list file").splitlines()
+    except DatasetError as err:
+        problems.append(Problem(shown, 0, str(err).removeprefix(f"{shown}: ")))
+        return rows
     if not any(line.strip() for line in lines):
         problems.append(Problem(shown, 0, "list file is empty"))
         return rows
@@ -88,25 +135,33 @@ def read_list(path: Path, root: Path, media: str, split: str, num_classes: int |
         if not rel:
             problems.append(Problem(shown, n, f"expected '<path> <label>', got {line!r}"))
             continue
-        try:
-            label = int(label_text)
-        except ValueError:
+        if not LABEL.fullmatch(label_text):
             problems.append(Problem(shown, n, f"label {label_text!r} is not an integer"))
             continue
+        label = int(label_text)
         if label < 0:
             problems.append(Problem(shown, n, f"label {label} is negative"))
             continue
         if num_classes is not None and label >= num_classes:
             problems.append(Problem(shown, n, f"label {label} is not below the number of classes ({num_classes})"))
             continue
+        if num_classes is None and label >= MAX_CLASSES:
+            problems.append(Problem(shown, n, f"label {label} is above the {MAX_CLASSES - 1} allowed without "
+                                              "classes.txt; add a classes.txt naming every class"))
+            continue
         file, why = _resolve_inside(root, rel)
         if why:
             problems.append(Problem(shown, n, why))
             continue
-        if not file.exists():
+        try:
+            mode = file.stat().st_mode  # stat, never open: a FIFO would block
+        except OSError:
             problems.append(Problem(shown, n, f"missing file {file}"))
             continue
-        suffix = file.suffix.lower() if file.is_file() else ""
+        if special_kind(mode):
+            problems.append(Problem(shown, n, f"{file.name}: is {special_kind(mode)}, not a {media} file"))
+            continue
+        suffix = file.suffix.lower() if stat.S_ISREG(mode) else ""
         if suffix not in EXTENSIONS[media]:
             problems.append(Problem(shown, n, f"{file.name}: not a {media} file (allowed: {EXTENSIONS[media]})"))
             continue

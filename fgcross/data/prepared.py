@@ -34,7 +34,8 @@ from tqdm import tqdm
 from fgcross.data.index_files import Index
 from fgcross.data.layout import SPLITS
 from fgcross.errors import PreparationError
-from fgcross.io import atomic_dir, read_json, write_json
+from fgcross.io import atomic_dir, read_json, reserve, write_json
+from fgcross.lifeline import die_with
 
 Converter = Callable[[Path], np.ndarray]
 Extra = Callable[[np.ndarray], np.ndarray]
@@ -122,6 +123,8 @@ def _create_target(tmp: Path, split: str, count: int, first: np.ndarray, extras:
     for name, fn in extras.items():
         side = fn(first)
         np.lib.format.open_memmap(target.extras[name], "w+", side.dtype, (count, *side.shape)).flush()
+    for path in (target.data, *target.extras.values()):
+        reserve(path)  # a full disk fails here, as an error, not later as a SIGBUS in a memory-mapped write
     return target
 
 
@@ -179,7 +182,8 @@ def prepare_media(index: Index, media: str, out: str | Path, convert: Converter,
             meta["shard"] = {"index": shard, "of": shards}
         pool = None
         if present and processes > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=_pool_context()))
+            pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=_pool_context(),
+                                                           initializer=die_with, initargs=(os.getpid(),)))
         if present:
             for split in SPLITS:
                 rows = index.items(media, split)

@@ -45,7 +45,8 @@ def probe_audio(path: Path) -> str | None:
     try:
         info = sf.info(str(path))
     except Exception as err:  # soundfile raises its own error types for broken headers
-        return f"unreadable audio ({str(err).splitlines()[0][:120]})"
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]  # some decoders' errors are empty
+        return f"unreadable audio ({first[:120]})"
     if info.frames == 0:
         return "zero-length audio"
     return None

@@ -86,9 +86,15 @@ def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_
     path = Path(path)
     if is_picture(path):
         return load_image(path, size)
-    wave, rate = librosa.load(str(path), sr=sample_rate, mono=True)
+    try:
+        wave, rate = librosa.load(str(path), sr=sample_rate, mono=True)
+    except Exception as err:  # noqa: BLE001 - soundfile's and audioread's many types; some have no message
+        reason = str(err).strip() or f"{type(err).__name__}: no decoder found any audio in it"
+        raise ValueError(f"{path}: cannot decode audio ({reason})") from err
     if wave.size == 0:
-        raise ValueError(f"{path}: zero-length audio")
+        raise ValueError(f"{path}: the audio decodes to no samples (zero-length audio)")
+    if not np.isfinite(wave).all():
+        raise ValueError(f"{path}: the audio decodes to samples that are not finite numbers")
     db = spectrogram_db(wave, n_fft, hop_length, top_db, kind, int(rate), n_mels)
     if window_seconds:
         db = fix_columns(db, int(round(window_seconds * rate / hop_length)) + 1, top_db)

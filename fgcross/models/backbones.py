@@ -1,19 +1,30 @@
 """torchvision backbones without their classifier, and loading of pretrained weights.
 
-`pretrained` is `none`, `imagenet` (torchvision's weights API: its cache, or a download
+`pretrained` is `none`, `imagenet` (torchvision's weights: torch's cache, or a download
 where the network allows), or a path to a local weights file. Loading reports missing and
 unexpected keys and fails when no backbone weight was loaded at all: the official code
 silently loads nothing when the key names do not match.
+
+Every file is read with `torch.load(weights_only=True)`, which refuses pickled code. The
+ImageNet file is also checked against the SHA-256 prefix in its name before it is read:
+torch.hub checks that hash only when it downloads, so a file planted in the cache (or
+damaged there) would otherwise be loaded as it is, and torchvision's loader unpickles it
+with `weights_only=False`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import pickle
 from pathlib import Path
+from urllib.parse import urlparse
 
 import torch
 from torch import nn
 from torchvision import models as tvm
+
+from fgcross.errors import WeightsError
 
 log = logging.getLogger(__name__)
 
@@ -21,8 +32,7 @@ BACKBONES = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 STRIP_PREFIXES = ("module.", "backbone.", "model.", "encoder.")
 
 
-class WeightsError(RuntimeError):
-    """Pretrained weights could not be loaded, or matched no parameter of the backbone."""
+__all__ = ["BACKBONES", "WeightsError", "build_backbone", "load_pretrained", "verify_hash_prefix"]
 
 
 def build_backbone(name: str) -> tuple[nn.Module, int]:
@@ -37,8 +47,14 @@ def build_backbone(name: str) -> tuple[nn.Module, int]:
 
 def _state_dict_from_file(path: Path) -> dict[str, torch.Tensor]:
     if not path.exists():
-        raise WeightsError(f"pretrained weights file {path} does not exist")
-    obj = torch.load(path, map_location="cpu", weights_only=True)
+        raise WeightsError(f"pretrained weights file {path} does not exist (model.pretrained)")
+    if not path.is_file():
+        raise WeightsError(f"pretrained weights {path} is not a file (model.pretrained)")
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise WeightsError(f"{path}: not a weights file that loads with weights_only=True ({first})") from None
     for key in ("state_dict", "model", "backbone"):
         if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
             obj = obj[key]
@@ -47,15 +63,38 @@ def _state_dict_from_file(path: Path) -> dict[str, torch.Tensor]:
     return obj
 
 
+def verify_hash_prefix(path: Path) -> None:
+    """Check the file's SHA-256 against the hex prefix in its name (`resnet18-f37072fd.pth`), as
+    torch.hub does on download; raise WeightsError naming the file on a mismatch."""
+    match = torch.hub.HASH_REGEX.search(path.name)
+    if not match or not match.group(1):
+        raise WeightsError(f"{path}: no hash prefix in the file name to check it against")
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(2**20), b""):
+            digest.update(block)
+    if not digest.hexdigest().startswith(match.group(1)):
+        raise WeightsError(f"{path}: SHA-256 {digest.hexdigest()[:16]}... does not start with {match.group(1)}, "
+                           "the hash in its name: a damaged or replaced file; delete it to download it again")
+
+
 def _imagenet_state_dict(name: str) -> dict[str, torch.Tensor]:
-    weights = tvm.get_model_weights(name).DEFAULT
-    try:
-        return weights.get_state_dict(progress=True)
-    except Exception as err:  # URLError and friends when offline
-        raise WeightsError(
-            f"cannot get torchvision's ImageNet weights for {name} ({err}); put the file in "
-            f"torch's cache ({torch.hub.get_dir()}/checkpoints) or set model.pretrained to a local path"
-        ) from err
+    """torchvision's DEFAULT weights for `name` from torch's cache (downloaded there when absent and
+    the network allows), hash-checked, then loaded with weights_only=True."""
+    url = tvm.get_model_weights(name).DEFAULT.url
+    cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(url).path).name
+    if not cached.exists():
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            match = torch.hub.HASH_REGEX.search(cached.name)
+            torch.hub.download_url_to_file(url, str(cached), match.group(1) if match else None, progress=True)
+        except Exception as err:  # URLError and friends when offline
+            raise WeightsError(
+                f"cannot get torchvision's ImageNet weights for {name} ({err}); put {cached.name} in "
+                f"torch's cache ({cached.parent}) or set model.pretrained to a local path"
+            ) from None
+    verify_hash_prefix(cached)
+    return _state_dict_from_file(cached)
 
 
 def load_pretrained(backbone: nn.Module, name: str, spec: str) -> dict[str, list[str]]:

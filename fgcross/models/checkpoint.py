@@ -7,18 +7,24 @@ model (export, search) needs no training code.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from fgcross.io import atomic_path
+from fgcross.io import write_bytes
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
-    """Write `state` with torch.save through a temporary file: an interrupted save leaves the old one."""
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(state, tmp)
+    """Write `state` with torch.save through a temporary file: an interrupted save leaves the old one.
+
+    Serialised in memory first: torch.save names the records of its zip after the file it
+    writes, and the temporary file's name is random, so saving to it directly would make
+    the same weights give different bytes."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    write_bytes(path, buffer.getvalue())
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

@@ -28,6 +28,7 @@ from fgcross import MEDIA
 from fgcross.data.index_files import read_index
 from fgcross.data.prepared import load_extra, load_split
 from fgcross.embeddings import available_media, load_embeddings
+from fgcross.errors import QueryError
 from fgcross.inner_product import InnerProductIndex, faiss_available
 from fgcross.io import atomic_dir, read_json, write_json
 from fgcross.media.preview import SNIPPET, data_uri, png_bytes, read_item_text, wav_bytes
@@ -149,6 +150,8 @@ class SearchIndex:
 
     def search(self, vector: np.ndarray, media: str = "all", k: int = 10) -> list[Hit]:
         """The k items most similar to `vector` (cosine), from one media or all."""
+        if k < 1:
+            raise QueryError(f"k must be at least 1 (got {k})")
         if media != "all" and media not in self.ranges:
             raise ValueError(f"the index holds no {media} items (it has: {', '.join(self.media)})")
         within = self.ranges[media] if media != "all" else None

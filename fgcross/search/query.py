@@ -52,8 +52,8 @@ def check_file(path: str | Path, max_bytes: int) -> str:
 
 def looks_like_a_file(query: str) -> bool:
     """A query naming a file is not typed text: an existing path, a known extension, or one
-    word with a path separator or an extension (`photo.gif` is refused as a file type, not
-    searched as text)."""
+    word with an extension (`photo.gif` is refused as a file type, not searched as text).
+    A word with a slash and no extension that names no file (`red/brown`) is text."""
     if "\n" in query or len(query) > 4096:
         return False
     try:
@@ -62,7 +62,7 @@ def looks_like_a_file(query: str) -> bool:
     except OSError:  # a name too long for the file system is text
         return False
     one_word = query.strip() and not any(c.isspace() for c in query.strip())
-    return bool(one_word and ("/" in query or "\\" in query or Path(query.strip()).suffix))
+    return bool(one_word and Path(query.strip()).suffix)
 
 
 class QueryEncoder:

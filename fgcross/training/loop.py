@@ -8,8 +8,9 @@ losses act, is the classifier output (the paper's choice). The loop minimises an
 not built, so not computed at all.
 
 After every epoch the whole state is checkpointed atomically; a re-run with the same
-params resumes after the last finished epoch and ends with the same weights as an
-uninterrupted run (batches depend only on seed, epoch and step).
+params, data, media and code (fgcross.training.resume_key) resumes after the last finished
+epoch and ends with the same weights as an uninterrupted run (batches depend only on seed,
+epoch and step); a state made with other ones is discarded, saying which.
 
 Several processes (fgcross.training.distributed): each trains a DistributedDataParallel
 replica on its share of every epoch's steps; epoch statistics are summed over processes;
@@ -19,6 +20,7 @@ rank 0 alone checkpoints. `compile_backend` wraps the network in torch.compile.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,10 +33,12 @@ from tqdm import tqdm
 from fgcross import MEDIA
 from fgcross.data.batches import TrainBatches, to_model_input
 from fgcross.devices import resolve_precision
+from fgcross.errors import TrainingError
 from fgcross.losses.objective import TOTAL, Objective, ObjectiveInput
 from fgcross.models.checkpoint import load_checkpoint, save_checkpoint
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.training.distributed import World, average_gradients, barrier
+from fgcross.training.resume_key import mismatch
 from fgcross.training.schedule import make_scheduler
 from fgcross.training.stats import EpochStats, StepStats
 
@@ -90,7 +94,9 @@ class Trainer:
                  optim: Optim, device: torch.device, state_path: Path,
                  workers: int = 0, progress: bool = True,
                  on_epoch: Callable[[dict[str, Any]], None] | None = None, world: World | None = None,
-                 compile_backend: str | None = None, precision: str = "auto") -> None:
+                 compile_backend: str | None = None, precision: str = "auto",
+                 resume_key: dict[str, str] | None = None) -> None:
+        self.resume_key = resume_key or {}
         self.model, self.objective, self.batches = model.to(device), objective.to(device), batches
         self.stages, self.optim, self.device = stages, optim, device
         self.state_path, self.workers = state_path, workers
@@ -141,10 +147,26 @@ class Trainer:
                          {m: len(y) for m, y in inp.labels.items()},
                          (accuracy.item() * seen, seen) if accuracy is not None else None)
 
+    def _check_finite(self, step: StepStats, stage: Stage, epoch: int, index: int) -> None:
+        """Stop at the first NaN or infinite loss term, before it reaches the weights: the resume
+        state of the last finished epoch stays as it was."""
+        bad = {name: value for name, value in step.losses.items() if not math.isfinite(value)}
+        if bad:
+            terms = ", ".join(f"{name} = {value}" for name, value in bad.items())
+            kept = f"; the last good state is kept in {self.state_path}" if self.state_path.exists() else ""
+            raise TrainingError(f"{stage.name} epoch {epoch + 1} step {index + 1}: loss term {terms} is not finite "
+                                f"(check the loss weights and train.{stage.name}.lr){kept}")
+
     def _resume(self) -> dict[str, Any] | None:
         if not self.state_path.exists():
             return None
         state = load_checkpoint(self.state_path, map_location=self.device)
+        changed = mismatch(state.get("resume_key"), self.resume_key)
+        if changed:
+            log.warning("not resuming from %s: it was made with other %s; starting afresh", self.state_path,
+                        " and ".join(changed))
+            self.state_path.unlink(missing_ok=True)
+            return None
         log.info("resuming after %s epoch %d from %s", state["stage"], state["epoch"], self.state_path)
         return state
 
@@ -175,7 +197,7 @@ class Trainer:
                 global_epoch += 1
                 if self.world.is_main:
                     save_checkpoint(self.state_path, {
-                        "stage": stage.name, "epoch": epoch + 1, "history": history,
+                        "stage": stage.name, "epoch": epoch + 1, "history": history, "resume_key": self.resume_key,
                         "model": self.model.state_dict(), **self.objective.checkpoint_state(),
                         "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
                     })
@@ -198,6 +220,7 @@ class Trainer:
         for batch in bar:
             losses, inp = self._losses(batch, stage)
             step = self._step_stats(losses, inp)
+            self._check_finite(step, stage, epoch, stats.steps)
             opt.zero_grad(set_to_none=True)
             self.scaler.scale(losses[TOTAL]).backward()
             average_gradients(list(self.objective.parameters()), world)  # the network's are DDP's

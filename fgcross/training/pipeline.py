@@ -32,6 +32,7 @@ from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
 from fgcross.params import Params, section_dict
 from fgcross.training.distributed import World, local_device
 from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
+from fgcross.training.resume_key import resume_key
 
 log = logging.getLogger(__name__)
 
@@ -118,11 +119,14 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers)
     optim = Optim(t.optimizer, t.momentum, t.weight_decay, t.schedule, t.step_size, t.gamma)
     # the resume state is keyed by everything that shapes training, so other params never resume it
-    state_path = Path(state_dir) / f"{training_digest(params)}.pt"
+    # (the file is named by the params; it also stores the data, media and code it was made with)
+    digest = training_digest(params)
+    state_path = Path(state_dir) / f"{digest}.pt"
     device = local_device(pick_device(t.device), world)
     trainer = Trainer(model, objective, batches, stages, optim, device, state_path,
                       workers=t.workers, progress=progress, on_epoch=on_epoch, world=world,
-                      compile_backend="inductor" if t.compile else None, precision=t.precision)
+                      compile_backend="inductor" if t.compile else None, precision=t.precision,
+                      resume_key=resume_key(digest, index_dir, media_dir, media))
     return TrainingSetup(trainer, model, centers, cfg, index, media, state_path)
 
 

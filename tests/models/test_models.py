@@ -1,7 +1,18 @@
+import hashlib
+import io
+import pickle
+from pathlib import Path
+
 import pytest
 import torch
 
-from fgcross.models.backbones import WeightsError, build_backbone, load_pretrained
+from fgcross.models.backbones import (
+    WeightsError,
+    _state_dict_from_file,
+    build_backbone,
+    load_pretrained,
+    verify_hash_prefix,
+)
 from fgcross.models.fgcrossnet import ModelConfig, build_model
 from fgcross.models.text_branch import CharCNNText
 
@@ -63,15 +74,69 @@ def test_weights_that_match_nothing_fail_loudly(tmp_path):
 def test_imagenet_weights_offline_give_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    import torchvision.models as tvm
 
     def offline(*args, **kwargs):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(tvm.ResNet18_Weights.DEFAULT.__class__, "get_state_dict", offline)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", offline)
     target, _ = build_backbone("resnet18")
     with pytest.raises(WeightsError, match="ImageNet weights for resnet18"):
         load_pretrained(target, "resnet18", "imagenet")
+
+
+class Payload:
+    """A pickle that, when unpickled, writes a marker file: what a planted weights file could do."""
+
+    def __init__(self, marker: Path) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (Path.write_text, (self.marker, "ran"))
+
+
+def _named_by_hash(folder: Path, stem: str, data: bytes) -> Path:
+    path = folder / f"{stem}-{hashlib.sha256(data).hexdigest()[:8]}.pth"
+    path.write_bytes(data)
+    return path
+
+
+def test_planted_pickle_in_the_torch_cache_does_not_run(monkeypatch, tmp_path):
+    """Today's main: a pickle placed as resnet18-f37072fd.pth ran its payload (torch.hub does not
+    check a cached file's hash, torchvision unpickles with weights_only=False)."""
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    marker = tmp_path / "payload-ran"
+    (tmp_path / "checkpoints").mkdir()
+    planted = tmp_path / "checkpoints" / "resnet18-f37072fd.pth"
+    planted.write_bytes(pickle.dumps({"fc.weight": Payload(marker)}))
+    target, _ = build_backbone("resnet18")
+    with pytest.raises(WeightsError, match="resnet18-f37072fd.pth: SHA-256 .* does not start with f37072fd"):
+        load_pretrained(target, "resnet18", "imagenet")
+    assert not marker.exists()
+
+
+def test_cached_weights_checked_by_hash_then_loaded_weights_only(tmp_path):
+    buffer = io.BytesIO()
+    source, _ = build_backbone("resnet18")
+    torch.save(source.state_dict(), buffer)
+    good = _named_by_hash(tmp_path, "resnet18", buffer.getvalue())
+    verify_hash_prefix(good)
+    assert set(_state_dict_from_file(good)) == set(source.state_dict())
+    wrong = tmp_path / "resnet18-00000000.pth"
+    wrong.write_bytes(buffer.getvalue())
+    with pytest.raises(WeightsError, match="resnet18-00000000.pth: SHA-256"):
+        verify_hash_prefix(wrong)
+    marker = tmp_path / "payload-ran"  # a pickle whose name carries its own hash passes the check ...
+    evil = _named_by_hash(tmp_path, "resnet18", pickle.dumps({"w": Payload(marker)}))
+    verify_hash_prefix(evil)
+    with pytest.raises(WeightsError, match=f"{evil.name}: not a weights file"):  # ... but weights_only refuses it
+        _state_dict_from_file(evil)
+    assert not marker.exists()
+
+
+def test_weights_path_that_is_a_folder_is_one_error(tmp_path):
+    target, _ = build_backbone("resnet18")
+    with pytest.raises(WeightsError, match="is not a file"):
+        load_pretrained(target, "resnet18", str(tmp_path))
 
 
 def test_unknown_backbone():

@@ -15,7 +15,8 @@ from fgcross.training.pipeline import train_model
 from tests.conftest import override
 
 SEARCH = {"splits": ["train", "test"], "backend": "numpy", "k": 5, "max_upload_mb": 1.0, "host": "127.0.0.1",
-          "port": 8765, "audio_seconds": 0.5, "audio_rate": 8000}
+          "port": 8765, "audio_seconds": 0.5, "audio_rate": 8000, "max_concurrent": 2,
+          "header_timeout_s": 2.0, "body_timeout_s": 2.0}
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 import uuid
@@ -20,8 +19,7 @@ from tests.search.conftest import SEARCH
 @pytest.fixture(scope="module")
 def server(searchable):
     srv = make_server(searchable["search"], searchable["models"], "127.0.0.1", 0, build(SearchParams, SEARCH))
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
+    srv.start()
     yield f"http://127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
     srv.server_close()
