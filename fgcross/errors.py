@@ -35,3 +35,7 @@ class ReportError(FgcrossError, RuntimeError):
 
 class QueryError(FgcrossError, ValueError):
     """A query that cannot be searched with; the message says why and names the file."""
+
+
+class ModelNotFoundError(FgcrossError, LookupError):
+    """A `--model` that names no model: no folder there, or no such registered model, version or alias."""

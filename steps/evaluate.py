@@ -7,7 +7,8 @@ Writes
   metrics/per_class_ap.csv  AP of every class in every direction
   metrics/diagnostics.json  modality gap and intra/inter-class distances
   plots/map_by_direction.csv, plots/per_class_ap.csv   for `dvc plots`
-and adds them to the experiment's MLflow run (its id is in models/run.json).
+  plots/pr_curve.csv        11-point interpolated precision-recall curve, one column per direction
+and adds them to the pipeline's MLflow run (found through its tags, fgcross.tracking).
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from pathlib import Path
 import pandas as pd
 
 from fgcross.embeddings import available_media, load_embeddings
-from fgcross.evaluation import evaluate_embeddings
+from fgcross.evaluation import evaluate_embeddings, tracked_metrics
 from fgcross.io import write_json, write_text
 from fgcross.reports.tables import per_class_summary
-from fgcross.tracking import resume_run, saved_run_id
+from fgcross.tracking import pipeline_run
 from steps._common import params_of, parser, run
 
 
@@ -31,7 +32,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", default="metrics/eval.json", help="the protocol's metrics file")
     p.add_argument("--classes", default="build/index/classes.csv", help="class names, for per-class tables")
     p.add_argument("--plots", default="plots", help="folder for the dvc plots data")
-    p.add_argument("--run", default="models/run.json", help="file holding the MLflow run id to add to")
     args = p.parse_args(argv)
     params = params_of(args)
 
@@ -54,10 +54,10 @@ def main(argv: list[str] | None = None) -> None:
                                      for k, v in extended.items()])
         write_text(plots / "map_by_direction.csv", by_direction.to_csv(index=False))
         write_text(plots / "per_class_ap.csv", per_class_summary(per_class).to_csv(index=False))
+        write_text(plots / "pr_curve.csv", result.pr_curve.to_csv(index=False))
         print(json.dumps(metrics, indent=1, sort_keys=True))
-        with resume_run(saved_run_id(args.run), params) as tracker:
-            tracker.log_metrics({f"map.{k}": v for k, v in metrics.items()})
-            tracker.log_metrics({f"{key}.{k}": v for key, row in extended.items() for k, v in row.items()})
+        with pipeline_run("evaluate", params) as tracker:
+            tracker.log_metrics(tracked_metrics(result))
             for name in ("eval.json", "retrieval.json", "diagnostics.json", "per_class_ap.csv"):
                 tracker.log_artifact(out.parent / name, "metrics")
 

@@ -13,7 +13,7 @@ from fgcross.params import Params
 from fgcross.reports.pages import PAGES
 from fgcross.reports.provenance import git_state
 from fgcross.reports.render import build_reports
-from fgcross.tracking import project_root, resume_run, saved_run_id, tracking_uri
+from fgcross.tracking import pipeline_run, project_root, tracking_uri
 from steps._common import params_of, parser, run
 
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
                           processes=params.report.processes, pages=tuple(args.pages) if args.pages else None)
         finally:  # the pages that built are kept (and tracked) even when another failed
             if (Path(args.out) / "index.html").exists():
-                with resume_run(saved_run_id(Path(args.model) / "run.json"), params) as tracker:
+                with pipeline_run("report", params) as tracker:
                     for page in sorted(Path(args.out).glob("*.html")):
                         tracker.log_artifact(page, "report")
 
