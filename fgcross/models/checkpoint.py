@@ -16,9 +16,13 @@ from fgcross.io import atomic_path
 
 
 def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
-    """Write `state` with torch.save through a temporary file: an interrupted save leaves the old one."""
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(state, tmp)
+    """Write `state` with torch.save through a temporary file: an interrupted save leaves the old one.
+
+    torch.save names the records inside the file after the file it is given; the temporary file's
+    random name made equal weights differ in bytes (and so in DVC's hash of models/). Through an
+    open handle the records are always named `archive/`: the same state gives the same bytes."""
+    with atomic_path(path, suffix=".pt") as tmp, open(tmp, "wb") as handle:
+        torch.save(state, handle)
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

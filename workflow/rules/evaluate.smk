@@ -40,6 +40,7 @@ rule report:
         ablation="metrics/ablation.csv",  # from python -m steps.ablation (committed; not a stage)
         methods="metrics/methods.csv",  # from python -m steps.ablation --study methods (committed)
         history="plots/train_history.csv",
+        pr_curve="plots/pr_curve.csv",
         embeddings="exports",
         model="models",
         index="build/index",
