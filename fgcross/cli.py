@@ -5,6 +5,7 @@
     fgcross search "a small red bird with a forked tail" --media audio -k 5 --json
     fgcross serve                          # a local web page on http://127.0.0.1:8765
     fgcross --params presets/pku_official.yaml import-official model.pkl   # the authors' model, our protocol
+    fgcross search bird.jpg --model models:/fgcross@champion   # a model of the MLflow registry
 """
 
 from __future__ import annotations
@@ -15,17 +16,34 @@ import sys
 import time
 from pathlib import Path
 
+from fgcross import __version__
 from fgcross.config import default_params, load_params
 from fgcross.errors import FgcrossError
 from fgcross.media.kinds import QUERY_MEDIA
-from fgcross.params import SearchParams
+from fgcross.params import Params, SearchParams
+
+
+def params_or_defaults(path: str) -> Params:
+    """The params file, or the packaged defaults where there is no file."""
+    return load_params(path) if Path(path).exists() else default_params()
 
 
 def search_params(path: str) -> SearchParams:
     """The `search` section of the params file, or of the packaged defaults where there is no file."""
-    if not Path(path).exists():
-        return default_params().search
-    return load_params(path).search
+    return params_or_defaults(path).search
+
+
+def model_folder(ref: str, params_path: str) -> Path:
+    """`--model`: a folder, or `models:/<name>/<version>` / `models:/<name>@<alias>` of the MLflow registry
+    named by the params' tracking section, downloaded once under build/registry/."""
+    from fgcross.search.registry import is_registry_uri, resolve_model
+
+    if not is_registry_uri(ref):
+        return resolve_model(ref, "", "")
+    from fgcross.tracking import project_root, tracking_uri
+
+    root = project_root()
+    return resolve_model(ref, tracking_uri(params_or_defaults(params_path).tracking, root), root / "build" / "registry")
 
 
 def _fail(message: str) -> None:
@@ -66,7 +84,7 @@ def cmd_search(args: argparse.Namespace, sp: SearchParams) -> None:
     from fgcross.search.query import QueryEncoder
 
     index = SearchIndex(args.index_dir, sp.backend)
-    encoder = QueryEncoder(args.model)
+    encoder = QueryEncoder(model_folder(args.model, args.params))
     hits = run_query(args.query, encoder, index, args.media, args.k or sp.k, int(sp.max_upload_mb * 2**20))
     if args.json:
         print(json.dumps({"query": args.query, "media": args.media, "results": [h.as_dict() for h in hits]},
@@ -78,7 +96,7 @@ def cmd_search(args: argparse.Namespace, sp: SearchParams) -> None:
 def cmd_serve(args: argparse.Namespace, sp: SearchParams) -> None:
     from fgcross.search.server import serve
 
-    serve(args.index_dir, args.model, args.host or sp.host, args.port or sp.port, sp)
+    serve(args.index_dir, model_folder(args.model, args.params), args.host or sp.host, args.port or sp.port, sp)
 
 
 def cmd_import_official(args: argparse.Namespace, _sp: SearchParams) -> None:
@@ -120,7 +138,9 @@ def cmd_import_official(args: argparse.Namespace, _sp: SearchParams) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fgcross", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--params", default="params.yaml", help="params file (its `search` section; defaults if absent)")
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--params", default="params.yaml",
+                   help="params file (its `search` and `tracking` sections; defaults if absent)")
     sub = p.add_subparsers(dest="command", required=True)
     ix = sub.add_parser("index", help="build the search index from the exported embeddings")
     ix.add_argument("--exports", default="exports")
@@ -131,7 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, helptext in (("search", "search with a file or a quoted text"), ("serve", "a local search web page")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--index-dir", default="build/search", help="the search index (fgcross index)")
-        sp.add_argument("--model", default="models", help="the trained model folder")
+        sp.add_argument("--model", default="models", help="the trained model: a folder, models:/fgcross/<version> "
+                        "or models:/fgcross@<alias> (the MLflow registry of the params' tracking section)")
         if name == "search":
             sp.add_argument("query", help=f"an image, video, audio or text file ({' '.join(QUERY_MEDIA)}); or text")
             sp.add_argument("--media", default="all", choices=["all", "image", "text", "audio", "video"],

@@ -18,6 +18,7 @@ from fgcross.data.batches import eval_batches, to_model_input
 from fgcross.data.prepared import PreparedSplit, load_split
 from fgcross.io import save_npz
 from fgcross.models.fgcrossnet import FGCrossNet
+from fgcross.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -30,10 +31,12 @@ class Embeddings:
 
 @torch.no_grad()
 def embed_split(model: FGCrossNet, split: PreparedSplit, input_size: int, device: torch.device,
-                batch_size: int = 64) -> dict[str, np.ndarray]:
+                batch_size: int = 64, progress: bool = False) -> dict[str, np.ndarray]:
     model.eval()
     logits_out, pooled_out = [], []
-    for rows, batch in eval_batches(split, input_size, batch_size):
+    batches = progress_bar(eval_batches(split, input_size, batch_size), desc=f"export {split.media}/{split.split}",
+                           total=-(-len(split.labels) // batch_size), unit="batch", disable=not progress, leave=False)
+    for rows, batch in batches:
         logits, pooled = model({split.media: to_model_input(split.media, batch, device)}, return_features=True)
         logits, pooled = logits[split.media].float(), pooled[split.media].float()
         if split.media == "video":  # frames of one video are consecutive: average them
@@ -66,9 +69,9 @@ def available_media(folder: str | Path) -> list[str]:
 
 @torch.no_grad()
 def embed_prepared(model: FGCrossNet, media: list[str], input_size: int, media_dir: str | Path, split: str,
-                   device: torch.device, batch_size: int) -> dict[str, dict[str, np.ndarray]]:
+                   device: torch.device, batch_size: int, progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
     """Every media's items of one split, embedded: what export writes and the studies evaluate."""
-    return {m: embed_split(model, load_split(Path(media_dir) / m, split), input_size, device, batch_size)
+    return {m: embed_split(model, load_split(Path(media_dir) / m, split), input_size, device, batch_size, progress)
             for m in media}
 
 

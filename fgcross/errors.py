@@ -58,3 +58,7 @@ class TrackingError(FgcrossError, RuntimeError):
 
 class WeightsError(FgcrossError, RuntimeError):
     """Pretrained weights could not be loaded, or matched no parameter of the backbone."""
+
+
+class ModelNotFoundError(FgcrossError, LookupError):
+    """A `--model` that names no model: no folder there, or no such registered model, version or alias."""

@@ -32,6 +32,8 @@ from fgcross.embeddings import Embeddings
 from fgcross.inner_product import BACKENDS, InnerProductIndex
 
 KS: tuple[int, ...] = (1, 5, 10, 50)
+RECALL_LEVELS = np.linspace(0.0, 1.0, 11)
+"""The 11 recall levels of the interpolated precision-recall curve (0, 0.1, ..., 1)."""
 SELF_EXCLUDED = "-self"
 """Suffix of the X->All directions whose gallery leaves out the query's own item."""
 
@@ -50,12 +52,14 @@ class QueryScores:
     ap_at_r: np.ndarray
     precision: dict[int, np.ndarray] = field(default_factory=dict)
     recall: dict[int, np.ndarray] = field(default_factory=dict)
+    interpolated: np.ndarray | None = None  # [n, 11]: precision at RECALL_LEVELS, interpolated
 
     @classmethod
     def empty(cls, labels: np.ndarray, ks: tuple[int, ...]) -> QueryScores:
         n = len(labels)
         nan = lambda: np.full(n, np.nan)  # noqa: E731
-        return cls(np.asarray(labels), nan(), nan(), {k: nan() for k in ks}, {k: nan() for k in ks})
+        return cls(np.asarray(labels), nan(), nan(), {k: nan() for k in ks}, {k: nan() for k in ks},
+                   np.full((n, len(RECALL_LEVELS)), np.nan))
 
 
 @dataclass
@@ -143,6 +147,25 @@ def _score(scores: QueryScores, start: int, r: Ranks, ks: tuple[int, ...]) -> No
             found = np.bincount(r.rows, r.ranks <= k, r.count)
             scores.precision[k][part] = np.where(has, found / k, np.nan)
             scores.recall[k][part] = np.where(has, found / n_rel, np.nan)
+    if scores.interpolated is not None:
+        scores.interpolated[part] = _interpolated(r.rows, precision_at_hit, n_rel, first)
+
+
+def _interpolated(rows: np.ndarray, precision_at_hit: np.ndarray, n_rel: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Interpolated precision at the 11 recall levels per query: the highest precision at any recall at or
+    above the level. Recall only grows at a relevant item, so that is the best precision at the relevant
+    items from the first one whose recall reaches the level on; a suffix maximum within each query's run of
+    items (sorted by query, then rank; offset by the query so that one cumulative maximum serves all)."""
+    out = np.full((len(n_rel), len(RECALL_LEVELS)), np.nan)
+    if not len(rows):
+        return out
+    shifted = precision_at_hit[::-1] - 2.0 * rows[::-1]  # precision <= 1 < 2: a later query never leaks in
+    suffix_max = (np.maximum.accumulate(shifted) + 2.0 * rows[::-1])[::-1]
+    has = np.flatnonzero(n_rel > 0)
+    # the first relevant item (1-based) whose recall hit / n_rel reaches each level
+    needed = np.maximum(np.ceil(RECALL_LEVELS[None, :] * n_rel[has, None] - 1e-9), 1).astype(np.int64)
+    out[has] = suffix_max[first[has, None] + needed - 1]
+    return out
 
 
 def _similarities(query: np.ndarray, gallery: np.ndarray, backend: str) -> np.ndarray:
@@ -230,6 +253,17 @@ def extended_metrics(scores: dict[str, QueryScores]) -> dict[str, dict[str, floa
         row.update({f"p_at_{k}": nanmean(v) for k, v in s.precision.items()})
         row.update({f"r_at_{k}": nanmean(v) for k, v in s.recall.items()})
         out[key] = row
+    return out
+
+
+def pr_curve(scores: dict[str, QueryScores], directions: list[str]) -> dict[str, list[float]]:
+    """The 11-point interpolated precision-recall curve of each direction: the mean over its queries
+    (those with a relevant item) of the interpolated precision at recall 0, 0.1, ..., 1."""
+    out = {}
+    for key in directions:
+        values = scores[key].interpolated
+        valid = values[~np.isnan(values[:, 0])]
+        out[key] = valid.mean(axis=0).tolist() if len(valid) else [float("nan")] * len(RECALL_LEVELS)
     return out
 
 

@@ -39,7 +39,8 @@ def run(stage: str, main: Callable[[], None], part: str = "") -> None:
 
     A step that finishes records its wall time (`part`: which shard or merge) for the
     provenance report."""
-    logging.basicConfig(level=logging.INFO, format=f"[{stage}] %(message)s")
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s %(levelname)s [{stage}] %(message)s",
+                        datefmt="%Y-%m-%d %H:%M:%S")
     start = time.perf_counter()
     try:
         main()

@@ -19,9 +19,10 @@ import pandas as pd
 from fgcross.ablation import STUDIES, summarise, variant_params
 from fgcross.ablation import evaluate_model as evaluate_trained
 from fgcross.devices import pick_device
+from fgcross.digests import training_digest
 from fgcross.io import write_text
 from fgcross.models.saved import load_model
-from fgcross.training.pipeline import train_model, training_digest
+from fgcross.training.pipeline import train_model
 from steps._common import params_of, parser, run
 
 

@@ -2,13 +2,14 @@
 
 Writes
   metrics/eval.json         the protocol's 18 mAPs (12 bi-modality directions, 4 X->All, averages)
-  metrics/retrieval.json    per direction: mAP, the official code's mAP (`map_empty_as_zero`: a query
-                            with no relevant item counts 0), mAP@R, precision and recall at 1/5/10/50;
-                            X->All both with (`i2all`) and without (`i2all-self`) the query's item
+  metrics/retrieval.json    per direction: mAP, mAP@R, precision and recall at 1/5/10/50;
+                            X->All both with (`i2all`) and without (`i2all-self`) the query's item;
+                            `map_empty_as_zero`: the official code's mAP (a query with no relevant item counts 0)
   metrics/per_class_ap.csv  AP of every class in every direction
   metrics/diagnostics.json  modality gap and intra/inter-class distances
   plots/map_by_direction.csv, plots/per_class_ap.csv   for `dvc plots`
-and adds them to the experiment's MLflow run (its id is in models/run.json).
+  plots/pr_curve.csv        11-point interpolated precision-recall curve, one column per direction
+and adds them to the pipeline's MLflow run (found through its tags, fgcross.tracking).
 
 With `--out` named otherwise (`--out other.json`), the other files are named after it
 (`other.retrieval.json`, ...), plots are written only where `--plots` says, and nothing is
@@ -23,10 +24,10 @@ from pathlib import Path
 import pandas as pd
 
 from fgcross.embeddings import available_media, load_embeddings
-from fgcross.evaluation import evaluate_embeddings
+from fgcross.evaluation import evaluate_embeddings, tracked_metrics
 from fgcross.io import write_json, write_text
 from fgcross.reports.tables import per_class_summary
-from fgcross.tracking import resume_run, saved_run_id
+from fgcross.tracking import pipeline_run
 from steps._common import params_of, parser, run
 
 
@@ -37,7 +38,6 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--classes", default="build/index/classes.csv", help="class names, for per-class tables")
     p.add_argument("--plots", default=None, help="folder for the dvc plots data (default: plots, when --out is "
                                                  "named eval.json)")
-    p.add_argument("--run", default="models/run.json", help="file holding the MLflow run id to add to")
     args = p.parse_args(argv)
     params = params_of(args)
 
@@ -65,12 +65,12 @@ def main(argv: list[str] | None = None) -> None:
                                          for k, v in extended.items()])
             write_text(plots / "map_by_direction.csv", by_direction.to_csv(index=False))
             write_text(plots / "per_class_ap.csv", per_class_summary(per_class).to_csv(index=False))
+            write_text(plots / "pr_curve.csv", result.pr_curve.to_csv(index=False))
         print(json.dumps(metrics, indent=1, sort_keys=True))
         if not pipeline:
             return
-        with resume_run(saved_run_id(args.run), params) as tracker:
-            tracker.log_metrics({f"map.{k}": v for k, v in metrics.items()})
-            tracker.log_metrics({f"{key}.{k}": v for key, row in extended.items() for k, v in row.items()})
+        with pipeline_run("evaluate", params) as tracker:
+            tracker.log_metrics(tracked_metrics(result))
             for path in files.values():
                 tracker.log_artifact(path, "metrics")
 

@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> None:
         with atomic_dir(args.out) as tmp:  # scoped: main() may run inside another process
             for split in params.export.splits:
                 embedded = embed_prepared(model, config["media"], config["model"]["input_size"], args.media, split,
-                                          device, params.export.batch_size)
+                                          device, params.export.batch_size, progress=not args.quiet)
                 for media, arrays in embedded.items():
                     save_embeddings(tmp / split / f"{media}.npz", arrays)
 

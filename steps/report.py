@@ -13,7 +13,7 @@ from fgcross.params import Params
 from fgcross.reports.pages import PAGES
 from fgcross.reports.provenance import git_state
 from fgcross.reports.render import build_reports
-from fgcross.tracking import project_root, resume_run, saved_run_id, tracking_uri
+from fgcross.tracking import pipeline_run, project_root, tracking_uri
 from steps._common import params_of, parser, run
 
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports/html", help="HTML output folder")
     p.add_argument("--metrics", default="metrics/eval.json")
     p.add_argument("--history", default="plots/train_history.csv")
+    p.add_argument("--pr-curve", default="plots/pr_curve.csv", help="evaluate's precision-recall curves")
     p.add_argument("--exports", default="exports")
     p.add_argument("--media", default="build/media")
     p.add_argument("--index", default="build/index")
@@ -42,6 +43,7 @@ def notebook_parameters(args: argparse.Namespace, params: Params) -> dict[str, A
     rp, tp = params.report, params.tracking
     return {
         "metrics_path": args.metrics, "history_path": args.history, "exports_dir": args.exports,
+        "pr_curve_path": args.pr_curve,
         "media_dir": args.media, "index_dir": args.index, "model_dir": args.model,
         "split": params.eval.split, "examples": rp.examples, "top_k": rp.top_k,
         "sample_classes": rp.sample_classes, "map_points": rp.map_points,
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
                           processes=params.report.processes, pages=tuple(args.pages) if args.pages else None)
         finally:  # the pages that built are kept (and tracked) even when another failed
             if (Path(args.out) / "index.html").exists():
-                with resume_run(saved_run_id(Path(args.model) / "run.json"), params) as tracker:
+                with pipeline_run("report", params) as tracker:
                     for page in sorted(Path(args.out).glob("*.html")):
                         tracker.log_artifact(page, "report")
 

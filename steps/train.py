@@ -1,7 +1,9 @@
 """Train FGCrossNet on the prepared media (two stages) and write models/ and plots/train_history.csv.
 
-Per-epoch losses, accuracies and throughput go to MLflow; this run becomes the
-experiment's run, to which export, evaluate and report add their results.
+Per-epoch losses, accuracies and throughput, system metrics and the prepared data set
+(`log_input`) go to MLflow. This run is the pipeline run, to which evaluate and report add
+their results (they find it through its tags); the model is logged in it as an MLflow model
+and registered as `fgcross`.
 
 Several processes: `train.nproc: N` starts N data-parallel processes through torchrun
 (gloo on CPU, NCCL on GPUs); `torchrun --nproc_per_node N -m steps.train ...` does the
@@ -14,8 +16,10 @@ import sys
 from pathlib import Path
 
 from fgcross.devices import pick_device
-from fgcross.io import write_json, write_text
-from fgcross.tracking import stage_run
+from fgcross.digests import data_digest
+from fgcross.io import write_text
+from fgcross.search.registry import log_model
+from fgcross.tracking import stage_run, system_metrics
 from fgcross.training.distributed import init_world, launch, shutdown, under_launcher
 from fgcross.training.pipeline import history_frame, train_model
 from steps._common import params_of, parser, run
@@ -43,7 +47,10 @@ def main(argv: list[str] | None = None) -> None:
             if not world.is_main:
                 train_model(params, args.media, args.index, args.out, progress=False, world=world)
                 return
-            with stage_run("train", params, log_all_params=True) as tracker:
+            digest = data_digest(args.media)
+            with stage_run("train", params, log_all_params=True, data=digest) as tracker, system_metrics(tracker):
+                tracker.log_input("prepared media", digest, str(Path(args.media).resolve()))
+
                 def on_epoch(row: dict) -> None:
                     tracker.log_metrics({k: v for k, v in row.items() if isinstance(v, (int, float))},
                                         step=int(row["epoch"]))
@@ -51,10 +58,8 @@ def main(argv: list[str] | None = None) -> None:
                 history = train_model(params, args.media, args.index, args.out, progress=not args.quiet,
                                       on_epoch=on_epoch, world=world)
                 write_text(args.history, history_frame(history).to_csv(index=False))
-                write_json(Path(args.out) / "run.json", {"run_id": tracker.run_id})
-                tracker.log_artifact(Path(args.out) / "config.json", "model")
-                tracker.log_artifact(Path(args.out) / "model.pt", "model")
                 tracker.log_artifact(args.history, "plots")
+                log_model(tracker, args.out)
         finally:
             shutdown(world)
 

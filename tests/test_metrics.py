@@ -137,3 +137,45 @@ def test_the_official_variant_counts_an_empty_query_as_zero():
     row = extended_metrics(retrieval_scores({"image": q, "text": g}))["i2t"]
     assert row["map"] == pytest.approx(1.0)  # ours: the empty query is left out
     assert row["map_empty_as_zero"] == pytest.approx(0.5)  # retrieval.py: res += [0]
+
+
+def _interpolated_loop(query, gallery, labels_q, labels_g):
+    """11-point interpolated precision by its definition: max precision at any recall >= the level."""
+    from fgcross.metrics import l2_normalize
+
+    sims = l2_normalize(query) @ l2_normalize(gallery).T
+    rows = []
+    for i in range(len(query)):
+        order = np.argsort(-sims[i], kind="stable")
+        rel = labels_g[order] == labels_q[i]
+        if not rel.any():
+            continue
+        precision = np.cumsum(rel) / np.arange(1, len(rel) + 1)
+        recall = np.cumsum(rel) / rel.sum()
+        rows.append([precision[recall >= level - 1e-12].max() for level in np.linspace(0, 1, 11)])
+    return np.mean(rows, axis=0)
+
+
+def test_hand_computed_pr_curve():
+    from fgcross.metrics import pr_curve
+
+    # one query, relevant at ranks 1 and 3 of 4: precision 1 at recall .5, 2/3 at recall 1
+    emb = {"image": Embeddings("image", np.array([[1.0, 0.0]]), np.array([1]), np.array(["q"])),
+           "text": Embeddings("text", np.array([[1.0, 0.0], [0.9, 0.1], [0.8, 0.3], [0.0, 1.0]]),
+                              np.array([1, 0, 1, 0]), np.array(list("abcd")))}
+    curve = pr_curve(retrieval_scores(emb), ["i2t"])["i2t"]
+    assert curve == pytest.approx([1.0] * 6 + [2 / 3] * 5)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_pr_curve_equals_the_loop_definition(seed):
+    from fgcross.metrics import pr_curve
+
+    rng = np.random.default_rng(seed)
+    emb = {m: Embeddings(m, rng.normal(size=(n, 6)).astype(np.float32), rng.integers(0, 4, n),
+                         np.array([f"{m}{i}" for i in range(n)])) for m, n in (("image", 23), ("audio", 31))}
+    curve = pr_curve(retrieval_scores(emb, chunk=7), ["i2a", "a2i"])
+    np.testing.assert_allclose(curve["i2a"], _interpolated_loop(emb["image"].features, emb["audio"].features,
+                                                                emb["image"].labels, emb["audio"].labels), atol=1e-6)
+    np.testing.assert_allclose(curve["a2i"], _interpolated_loop(emb["audio"].features, emb["image"].features,
+                                                                emb["audio"].labels, emb["image"].labels), atol=1e-6)

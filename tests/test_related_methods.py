@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from fgcross.config import params_digest
+from fgcross.digests import TRAINING_SECTIONS
 from fgcross.losses import (
     ModalityClassifier,
     adversarial_loss,
@@ -17,7 +18,7 @@ from fgcross.losses import (
 )
 from fgcross.models.fgcrossnet import ModelConfig, build_model
 from fgcross.models.saved import load_model
-from fgcross.training.pipeline import TRAINING_SECTIONS, train_model
+from fgcross.training.pipeline import train_model
 from tests.conftest import override
 
 
@@ -98,7 +99,7 @@ def test_each_method_trains_saves_and_reloads(tmp_path, params, media_dir, index
 
 
 def test_training_digest_ignores_the_new_keys_at_their_neutral_values(params):
-    from fgcross.training.pipeline import NEUTRAL_KEYS, training_digest
+    from fgcross.digests import NEUTRAL_KEYS, training_digest
 
     old = params.as_dict()
     for section, key in NEUTRAL_KEYS:  # the related methods' keys and issue 19's official options

@@ -51,3 +51,40 @@ def test_synthesize_with_a_real_dataset_writes_only_a_note(tmp_path):
     out = _run(["steps.synthesize", "--params", str(params), "--out", str(tmp_path / "gen")])
     assert out.returncode == 0
     assert [p.name for p in (tmp_path / "gen").iterdir()] == ["NOT_GENERATED.txt"]
+
+
+def test_log_lines_carry_time_and_level(tmp_path):
+    code = ("import logging; from steps._common import run; "
+            "run('demo', lambda: logging.getLogger('x').info('lr=%s', '1.0e-03'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(REPO), "PATH": ""})
+    import re
+
+    assert re.search(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO \[demo\] lr=1.0e-03$", out.stderr, re.M), out.stderr
+
+
+def test_evaluate_twice_writes_the_same_bytes(tmp_path):
+    """A re-run with the same params and code changes no tracked file (the metrics and plots kept in git)."""
+    import numpy as np
+
+    from fgcross.embeddings import save_embeddings
+
+    rng = np.random.default_rng(0)
+    for media in ("image", "text", "audio", "video"):
+        labels = np.repeat(np.arange(4), 3)
+        save_embeddings(tmp_path / "exports" / "test" / f"{media}.npz",
+                        {"features": rng.normal(size=(12, 4)).astype(np.float32) + np.eye(4)[labels] * 2,
+                         "labels": labels, "ids": np.array([f"{media}{i}" for i in range(12)])})
+    params = tmp_path / "params.yaml"
+    write_tiny_params(params, {"tracking": {"enabled": False}})
+    written = []
+    for attempt in range(2):
+        out = _run(["steps.evaluate", "--params", str(params), "--embeddings", str(tmp_path / "exports"),
+                    "--out", str(tmp_path / f"m{attempt}" / "eval.json"), "--plots", str(tmp_path / f"p{attempt}")])
+        assert out.returncode == 0, out.stderr
+        written.append({p.relative_to(tmp_path / f"{d}{attempt}").as_posix(): p.read_bytes()
+                        for d in ("m", "p") for p in sorted((tmp_path / f"{d}{attempt}").iterdir())})
+    assert written[0] == written[1]
+    assert set(written[0]) >= {"eval.json", "retrieval.json", "map_by_direction.csv", "pr_curve.csv"}
+    curve = written[0]["pr_curve.csv"].decode().splitlines()
+    assert curve[0].split(",")[:3] == ["recall", "i2t", "i2a"] and len(curve) == 12  # header + 11 levels

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -64,7 +65,7 @@ def as_one_command(jobs, name):
         return jobs[name]
     media, shard, merge = SHARDED[name], jobs[f"{name}_shard"], jobs[name]
     n = re.search(r"--shard (\d+)", shard["cmd"]).group(1)
-    assert merge["cmd"].startswith(f"python -m steps.{name} --params params.yaml --quiet --merge build/shards/")
+    assert merge["cmd"].startswith(f"python -m steps.{name} --params params.yaml --merge build/shards/")
     assert merge["inputs"] == {f"build/shards/{media}/{i}" for i in range(len(merge["inputs"]))}
     return {"cmd": shard["cmd"].replace(f"--shard {n} --out build/shards/{media}/{n}", f"--out build/media/{media}"),
             "inputs": shard["inputs"], "outputs": merge["outputs"]}
@@ -114,4 +115,40 @@ def test_slurm_profile_parses_and_sizes_the_jobs():
                          env=ENV, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     log = out.stdout + out.stderr
-    assert "frames_shard" in log and re.search(r"slurm_partition=gpu.*slurm_extra=--gres=gpu:1", log)
+    assert "frames_shard" in log and re.search(r"slurm_partition=gpu", log)
+    train = log[log.index("rule train:"):][:3000]
+    assert re.search(r"resources:.*\bgpu=1\b", train) and re.search(r"mem_mb=64000", train)  # the rule's gpu, the
+    # profile's size
+
+
+def test_every_rule_has_a_benchmark_and_its_resources():
+    """Without a profile: each job's memory and time, and a GPU for training and export, come from the rules."""
+    out = subprocess.run(["snakemake", "-n", "--forceall", "--cores", "2"], cwd=REPO, env=ENV, capture_output=True,
+                         text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    blocks = re.split(r"\n(?=rule \w+:)", out.stdout + out.stderr)
+    jobs = {re.match(r"rule (\w+):", b).group(1): b for b in blocks if re.match(r"rule \w+:", b)}
+    jobs.pop("all")  # the default target: runs nothing
+    assert {"synthesize", "index", "frames_shard", "frames", "train", "export", "evaluate", "report"} <= set(jobs)
+    for name, block in jobs.items():
+        assert re.search(r"benchmark: logs/benchmarks/", block), name
+        resources = re.search(r"resources: (.*)", block).group(1)
+        assert re.search(r"\bmem_mb=\d+", resources) and re.search(r"\bruntime=\d+", resources), (name, resources)
+        assert ("gpu=1" in resources) == (name in ("train", "export")), (name, resources)
+        if name in ("train", "export"):
+            assert "threads: 2" in block  # every core given
+
+
+def test_snakemake_report_builds(tmp_path):
+    """`snakemake --report` on the workflow as committed (no run needed): the rules, their code and the DAG."""
+    files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"], cwd=REPO,
+                           capture_output=True, text=True, check=True).stdout.split("\0")
+    for rel in filter(None, files):
+        if (REPO / rel).is_file():
+            (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / rel, tmp_path / rel)
+    out = subprocess.run(["snakemake", "--report", "report.html"], cwd=tmp_path, env=ENV, capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0 and "Report created" in out.stdout + out.stderr, out.stderr[-3000:]
+    html = (tmp_path / "report.html").read_text(errors="replace")
+    assert len(html) > 10_000 and "train" in html and "evaluate" in html

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
+from fgcross.progress import progress_bar
 
 from fgcross.data.index_files import Index
 from fgcross.data.layout import SPLITS
@@ -191,7 +191,8 @@ def prepare_media(index: Index, media: str, out: str | Path, convert: Converter,
                     rows = rows.iloc[shard_rows(len(rows), shard, shards)].reset_index(drop=True)
                 rels = rows["path"].tolist()
                 files = [index.root / rel for rel in rels]
-                with tqdm(total=len(rows), desc=f"{media}/{split}", unit="item", disable=not progress) as bar:
+                with progress_bar(total=len(rows), desc=f"{media}/{split}", unit="item",
+                                  disable=not progress) as bar:
                     meta["splits"][split] = _write_split(tmp, split, convert, files, rels, media, extras, pool,
                                                          processes, bar)
                 rows[["id", "label"]].to_csv(tmp / f"{split}.csv", index=False)

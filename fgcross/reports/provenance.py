@@ -58,3 +58,22 @@ def machine() -> dict[str, str]:
     except ImportError:
         info["cuda"] = "torch not installed"
     return info
+
+
+def pipeline_run_id(tracking_uri: str, experiment: str, params_path: str | Path) -> str:
+    """The MLflow pipeline run of the model these params train: found through its tags, as the
+    stages find it (fgcross.tracking), since no run id is written into an output."""
+    if not tracking_uri or not Path(params_path).exists():
+        return ""
+    from mlflow.tracking import MlflowClient
+
+    from fgcross.config import load_params
+    from fgcross.digests import training_digest
+
+    client = MlflowClient(tracking_uri=tracking_uri)
+    exp = client.get_experiment_by_name(experiment)
+    if exp is None:
+        return ""
+    tags = f"tags.`fgcross.stage` = 'train' and tags.`fgcross.training` = '{training_digest(load_params(params_path))}'"
+    runs = client.search_runs([exp.experiment_id], tags, max_results=1, order_by=["attributes.start_time DESC"])
+    return runs[0].info.run_id if runs else ""

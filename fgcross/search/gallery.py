@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from fgcross import MEDIA
 from fgcross.data.index_files import read_index
@@ -33,6 +32,7 @@ from fgcross.inner_product import InnerProductIndex, faiss_available
 from fgcross.io import atomic_dir, read_json, write_json
 from fgcross.media.preview import SNIPPET, data_uri, png_bytes, read_item_text, wav_bytes
 from fgcross.metrics import l2_normalize
+from fgcross.progress import progress_bar
 
 
 @dataclass(frozen=True)
@@ -79,8 +79,8 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
             row_of = {i: r for r, i in enumerate(prepared.ids)}
             strips = load_extra(Path(media_dir) / media, split, "preview") if media == "video" else None
             features.append(l2_normalize(emb.features))
-            for item_id, label in tqdm(list(zip(emb.ids, emb.labels, strict=True)), desc=f"index {media}/{split}",
-                                       disable=not progress, leave=False):
+            rows = list(zip(emb.ids, emb.labels, strict=True))
+            for item_id, label in progress_bar(rows, desc=f"index {media}/{split}", disable=not progress, leave=False):
                 item_id = str(item_id)
                 file = index.root / paths[item_id]
                 row = row_of[item_id]

@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
 from fgcross import MEDIA
 from fgcross.data.batches import TrainBatches, to_model_input
@@ -37,6 +36,7 @@ from fgcross.errors import TrainingError
 from fgcross.losses.objective import TOTAL, Objective, ObjectiveInput
 from fgcross.models.checkpoint import load_checkpoint, save_checkpoint
 from fgcross.models.fgcrossnet import FGCrossNet
+from fgcross.progress import progress_bar, readable
 from fgcross.training.distributed import World, average_gradients, barrier
 from fgcross.training.resume_key import mismatch
 from fgcross.training.schedule import make_scheduler
@@ -215,8 +215,8 @@ class Trainer:
         loader = torch.utils.data.DataLoader(steps, batch_size=None, shuffle=False,
                                              num_workers=self.workers, persistent_workers=False)
         stats, start = EpochStats(), time.perf_counter()
-        bar = tqdm(loader, desc=f"{stage.name} {epoch + 1}/{stage.epochs}", unit="step", disable=not self.progress,
-                   leave=False)
+        bar = progress_bar(loader, desc=f"{stage.name} {epoch + 1}/{stage.epochs}", unit="step",
+                           disable=not self.progress, leave=False)
         for batch in bar:
             losses, inp = self._losses(batch, stage)
             step = self._step_stats(losses, inp)
@@ -228,10 +228,10 @@ class Trainer:
             self.scaler.update()
             stats.add(step)
             rate = stats.samples / (time.perf_counter() - start)
-            bar.set_postfix({**{k: f"{v:.3f}" for k, v in step.losses.items()}, "samples/s": f"{rate:.0f}"})
+            bar.set_postfix({**{k: readable(v) for k, v in step.losses.items()}, "samples/s": f"{rate:.0f}"})
         elapsed = time.perf_counter() - start
         row = stats.all_reduce(self.device, world).history_row(global_epoch + 1, stage.name,
                                                                 opt.param_groups[0]["lr"], elapsed)
         log.info("%s epoch %d/%d: %s", stage.name, epoch + 1, stage.epochs,
-                 ", ".join(f"{k}={v:.3f}" for k, v in row.items() if isinstance(v, float)))
+                 ", ".join(f"{k}={readable(v)}" for k, v in row.items() if isinstance(v, float)))
         return row

@@ -19,11 +19,11 @@ import pandas as pd
 import torch
 
 from fgcross import MEDIA
-from fgcross.config import params_digest
 from fgcross.data.batches import BatchConfig, make_batches
 from fgcross.data.index_files import Index, read_index
 from fgcross.data.prepared import is_present, load_split
 from fgcross.devices import pick_device
+from fgcross.digests import training_digest
 from fgcross.io import write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
@@ -35,29 +35,6 @@ from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
 from fgcross.training.resume_key import resume_key
 
 log = logging.getLogger(__name__)
-
-
-TRAINING_SECTIONS = ("data", "model", "train", "loss", *PREPARATION_SECTIONS)
-"""The params sections that shape a trained model (and so its digest)."""
-
-# Keys added after runs were recorded (metrics/ablation.csv, resume states): at these values
-# they change nothing in training, so the digest leaves them out and older records still match.
-NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
-                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5,
-                # issue 19: the official code's options, at today's behaviour
-                ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
-                ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
-                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01}
-
-
-def training_digest(params: Params) -> str:
-    """A hash of every params section that shapes a trained model (and nothing else)."""
-    plain = params.as_dict()
-    chosen = {name: plain[name] for name in TRAINING_SECTIONS}
-    for (section, key), neutral in NEUTRAL_KEYS.items():
-        if key in chosen[section] and chosen[section][key] == neutral:
-            del chosen[section][key]
-    return params_digest(chosen)
 
 
 def seed_everything(seed: int) -> None:
@@ -161,5 +138,11 @@ def save_model(out_dir: str | Path, state: dict[str, Any], cfg: ModelConfig, par
     })
 
 
+MACHINE_COLUMNS = ("samples_per_s",)
+"""History columns that measure the machine, not the model: MLflow gets them (every epoch), the tracked
+plots/train_history.csv does not, so a re-run with the same params and code changes no tracked file."""
+
+
 def history_frame(history: list[dict[str, Any]]) -> pd.DataFrame:
-    return pd.DataFrame(history)
+    """The per-epoch history as plots/train_history.csv holds it: everything but the machine's speed."""
+    return pd.DataFrame(history).drop(columns=list(MACHINE_COLUMNS), errors="ignore")

@@ -1,7 +1,7 @@
 """What a resume state must match to be resumed: everything that determines the trained result.
 
 A killed training resumes from its last epoch only when the state was made with the same
-params sections that training reads (fgcross.training.pipeline.TRAINING_SECTIONS), the same
+params sections that training reads (fgcross.digests.TRAINING_SECTIONS), the same
 data (the index's manifest and classes), the same prepared media (their meta.json and the
 train split's ids, labels and arrays), and the same training code (the files of the
 packages training runs). Each part is a hash; the state file stores them, and a state whose

@@ -157,3 +157,16 @@ def test_official_text_branch_is_model_py_process_txt():
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in paper.modules())
     with pytest.raises(ValueError, match="text branch"):
         CharCNNText(16, 4, form="nonsense")
+
+
+def test_the_same_state_saves_to_the_same_bytes(tmp_path):
+    """DVC hashes models/: a re-run that trains the same weights must write the same file."""
+    import torch
+
+    from fgcross.models.checkpoint import load_checkpoint, save_checkpoint
+
+    state = {"model": {"w": torch.arange(6.0).reshape(2, 3)}, "centers": {"c": torch.zeros(2)}}
+    save_checkpoint(tmp_path / "a" / "model.pt", state)
+    save_checkpoint(tmp_path / "b" / "model.pt", state)
+    assert (tmp_path / "a" / "model.pt").read_bytes() == (tmp_path / "b" / "model.pt").read_bytes()
+    assert torch.equal(load_checkpoint(tmp_path / "a" / "model.pt")["model"]["w"], state["model"]["w"])

@@ -60,16 +60,16 @@ def test_retrieval_examples_mark_right_and_wrong(index_dir, media_dir):
 
 
 def test_experiments_table_shows_differing_params(tmp_path, monkeypatch):
-    from fgcross.tracking import resume_run, stage_run
+    from fgcross.tracking import pipeline_run, stage_run
     from tests.conftest import override, tiny_params
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DVC_ROOT", raising=False)
     for weight, score in ((0.001, 0.4), (0.01, 0.5)):
         params = override(tiny_params(), {"loss": {"center_weight": weight}})
-        with stage_run("train", params, log_all_params=True) as tracker:
-            run_id = tracker.run_id
-        with resume_run(run_id, params) as tracker:
+        with stage_run("train", params, log_all_params=True):
+            pass
+        with pipeline_run("evaluate", params) as tracker:
             tracker.log_metrics({"map.bi_avg": score, "map.multi_avg": score + 0.1})
     table = experiments_table(f"sqlite:///{tmp_path}/mlflow.db")
     assert list(table.columns) == ["dvc exp", "started", "loss.center_weight", "bi_avg", "multi_avg"]

@@ -65,7 +65,7 @@ def test_evaluate_out_writes_and_logs_only_what_it_was_asked(searchable, params_
     def no_tracking(*args, **kwargs):
         raise AssertionError("logged to MLflow")
 
-    monkeypatch.setattr(evaluate, "resume_run", no_tracking)
+    monkeypatch.setattr(evaluate, "pipeline_run", no_tracking)
     evaluate.main(["--params", str(params_file), "--quiet", "--embeddings", str(searchable["exports"]),
                    "--out", "metrics/other.json", "--classes", "none.csv"])
     assert sorted(p.name for p in (tmp_path / "metrics").iterdir()) == [

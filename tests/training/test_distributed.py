@@ -52,10 +52,17 @@ def test_two_processes_train_export_and_evaluate(tmp_path, ddp_params, media_dir
                             str(tmp_path / "exports")], REPO).returncode == 0
     ev = _step("evaluate", [*common, "--embeddings", str(tmp_path / "exports"), "--out",
                             str(tmp_path / "metrics" / "eval.json"), "--classes", str(index_dir / "classes.csv"),
-                            "--plots", str(tmp_path / "plots"), "--run", str(tmp_path / "models" / "run.json")], REPO)
+                            "--plots", str(tmp_path / "plots")], REPO)
     assert ev.returncode == 0, ev.stderr[-3000:]
     metrics = json.loads((tmp_path / "metrics" / "eval.json").read_text())
     assert len(metrics) == 18 and all(0.0 <= v <= 1.0 for v in metrics.values())
+    # one pipeline run: rank 0's train run, with the registered model, found again by evaluate through its tags
+    from mlflow.tracking import MlflowClient
+
+    (run,) = MlflowClient(ddp_params["tracking"]["uri"]).search_runs(["1"])
+    assert run.data.metrics["map.bi_avg"] == pytest.approx(metrics["bi_avg"])
+    assert run.data.tags["fgcross.stage.evaluate"] == "FINISHED" and run.data.tags["fgcross.registered_model"]
+    assert not (tmp_path / "models" / "run.json").exists()
 
 
 def test_launch_gives_each_process_its_threads(monkeypatch):

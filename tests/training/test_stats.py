@@ -31,3 +31,10 @@ def test_no_adversary_no_modality_accuracy():
 def test_all_reduce_in_one_process_is_the_record_itself():
     stats = two_steps(modality=True)
     assert stats.all_reduce(torch.device("cpu"), World()) == stats
+
+
+def test_the_tracked_history_leaves_out_the_machine_speed():
+    from fgcross.training.pipeline import history_frame
+
+    frame = history_frame([{"epoch": 1, "lr": 1e-3, "loss_total": 2.0, "samples": 8, "samples_per_s": 123.4}])
+    assert list(frame.columns) == ["epoch", "lr", "loss_total", "samples"]  # samples_per_s goes to MLflow only

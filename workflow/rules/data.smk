@@ -9,12 +9,17 @@ rule synthesize:
     params:
         synthetic=config["synthetic"],
         source=config["data"]["source"],
+    benchmark:
+        "logs/benchmarks/synthesize.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=30,
     log:
         "logs/synthesize.log",
     conda:
         "../envs/data.yaml"
     shell:
-        "python -m steps.synthesize --params params.yaml --quiet --out {output} > {log} 2>&1"
+        "python -m steps.synthesize --params params.yaml --out {output} > {log} 2>&1"
 
 
 rule index:
@@ -26,9 +31,14 @@ rule index:
         directory("build/index"),
     params:
         data=config["data"],
+    benchmark:
+        "logs/benchmarks/index.tsv"
+    resources:
+        mem_mb=2000,
+        runtime=30,
     log:
         "logs/index.log",
     conda:
         "../envs/data.yaml"
     shell:
-        "python -m steps.index --params params.yaml --quiet --out {output} > {log} 2>&1"
+        "python -m steps.index --params params.yaml --out {output} > {log} 2>&1"

@@ -14,14 +14,20 @@ rule evaluate:
         per_class="metrics/per_class_ap.csv",
         by_direction="plots/map_by_direction.csv",
         per_class_plot="plots/per_class_ap.csv",
+        pr_curve="plots/pr_curve.csv",
     params:
         eval=config["eval"],
+    benchmark:
+        "logs/benchmarks/evaluate.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=30,
     log:
         "logs/evaluate.log",
     conda:
         "../envs/torch.yaml"
     shell:
-        "python -m steps.evaluate --params params.yaml --quiet --embeddings {input.embeddings} "
+        "python -m steps.evaluate --params params.yaml --embeddings {input.embeddings} "
         "--out {output.metrics} --classes {input.index}/classes.csv --plots plots > {log} 2>&1"
 
 
@@ -34,6 +40,7 @@ rule report:
         ablation="metrics/ablation.csv",  # from python -m steps.ablation (committed; not a stage)
         methods="metrics/methods.csv",  # from python -m steps.ablation --study methods (committed)
         history="plots/train_history.csv",
+        pr_curve="plots/pr_curve.csv",
         embeddings="exports",
         model="models",
         index="build/index",
@@ -46,10 +53,15 @@ rule report:
         executed=directory("reports/executed"),
     params:
         report=config["report"],
+    benchmark:
+        "logs/benchmarks/report.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=60,
     log:
         "logs/report.log",
     conda:
         "../envs/torch.yaml"
     shell:
-        "python -m steps.report --params params.yaml --quiet --out reports/html --executed reports/executed "
+        "python -m steps.report --params params.yaml --out reports/html --executed reports/executed "
         "> {log} 2>&1"

@@ -17,13 +17,19 @@ rule train:
         train=config["train"],
         loss=config["loss"],
         media=config["data"]["media"],
-    threads: workflow.cores
+    threads: 1024  # every core given: Snakemake lowers a rule's threads to --cores (and --report needs no --cores)
+    benchmark:
+        "logs/benchmarks/train.tsv"
+    resources:
+        mem_mb=8000,
+        runtime=120,
+        gpu=1,
     log:
         "logs/train.log",
     conda:
         "../envs/torch.yaml"
     shell:
-        "python -m steps.train --params params.yaml --quiet --media build/media --index {input.index} "
+        "python -m steps.train --params params.yaml --media build/media --index {input.index} "
         "--out {output.model} --history {output.history} > {log} 2>&1"
 
 
@@ -37,13 +43,19 @@ rule export:
         directory("exports"),
     params:
         export=config["export"],
-    threads: workflow.cores
+    threads: 1024  # every core given: Snakemake lowers a rule's threads to --cores (and --report needs no --cores)
+    benchmark:
+        "logs/benchmarks/export.tsv"
+    resources:
+        mem_mb=8000,
+        runtime=60,
+        gpu=1,
     log:
         "logs/export.log",
     conda:
         "../envs/torch.yaml"
     shell:
-        "python -m steps.export --params params.yaml --quiet --model {input.model} --media build/media "
+        "python -m steps.export --params params.yaml --model {input.model} --media build/media "
         "--out {output} > {log} 2>&1"
 
 
@@ -58,10 +70,15 @@ rule search_index:
         directory("build/search"),
     params:
         search=config["search"],
+    benchmark:
+        "logs/benchmarks/search_index.tsv"
+    resources:
+        mem_mb=4000,
+        runtime=30,
     log:
         "logs/search_index.log",
     conda:
         "../envs/torch.yaml"
     shell:
-        "python -m steps.search_index --params params.yaml --quiet --exports {input.embeddings} "
+        "python -m steps.search_index --params params.yaml --exports {input.embeddings} "
         "--index {input.index} --media build/media --out {output} > {log} 2>&1"

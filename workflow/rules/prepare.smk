@@ -37,12 +37,17 @@ for _stage, (_media, _modules) in PREPARATION.items():
             shards=SHARDS,
         wildcard_constraints:
             shard=r"\d+",
+        benchmark:
+            f"logs/benchmarks/{_stage}/{{shard}}.tsv"
+        resources:
+            mem_mb=2000,
+            runtime=60,
         log:
             f"logs/{_stage}/{{shard}}.log",
         conda:
             "../envs/data.yaml"
         shell:
-            "python -m steps.{params.stage} --params params.yaml --quiet --index {input.index} "
+            "python -m steps.{params.stage} --params params.yaml --index {input.index} "
             "--shard {wildcards.shard} --out {output} > {log} 2>&1"
 
     rule:
@@ -54,10 +59,15 @@ for _stage, (_media, _modules) in PREPARATION.items():
             directory(f"build/media/{_media}"),
         params:
             stage=_stage,
+        benchmark:
+            f"logs/benchmarks/{_stage}.tsv"
+        resources:
+            mem_mb=2000,
+            runtime=30,
         log:
             f"logs/{_stage}.log",
         conda:
             "../envs/data.yaml"
         shell:
-            "python -m steps.{params.stage} --params params.yaml --quiet --merge {input.shards} --out {output} "
+            "python -m steps.{params.stage} --params params.yaml --merge {input.shards} --out {output} "
             "> {log} 2>&1"

@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import soundfile as sf
-from tqdm import tqdm
+from fgcross.progress import progress_bar
 
 from fgcross import MEDIA
 from fgcross.data.synthetic.describe import describe
@@ -106,7 +106,7 @@ def generate_dataset(out: str | Path, cfg: SyntheticParams, media: tuple[str, ..
     jobs = [(m, split, sp, i) for m in media for split in SPLITS for sp in species for i in range(per_split[split])]
     with atomic_dir(out) as tmp:
         lines: dict[tuple[str, str], list[str]] = {(m, s): [] for m in media for s in SPLITS}
-        for m, split, sp, i in tqdm(jobs, desc="synthesize", unit="item", disable=not progress):
+        for m, split, sp, i in progress_bar(jobs, desc="synthesize", unit="item", disable=not progress):
             rel = Path(m) / sp.name / _file_name(cfg, m, split, sp.label, i)
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             WRITERS[m](tmp / rel, sp, cfg, _item_rng(cfg, m, split, sp.label, i))

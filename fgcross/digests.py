@@ -1,0 +1,66 @@
+"""Digests that name what a trained model was made of: its params and its prepared data.
+
+MLflow finds the pipeline run through them (fgcross.tracking): a later stage computes the
+same digests from params.yaml and the prepared media, so no run id has to be written into
+a tracked output. They live below training and tracking and import neither torch nor a
+media library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from fgcross.config import params_digest
+from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
+from fgcross.params import Params
+
+TRAINING_SECTIONS = ("data", "model", "train", "loss", *PREPARATION_SECTIONS)
+"""The params sections that shape a trained model (and so its digest)."""
+
+# Keys added after runs were recorded (metrics/ablation.csv, resume states): at these values
+# they change nothing in training, so the digest leaves them out and older records still match.
+NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
+                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5,
+                # issue 19: the official code's options, at today's behaviour
+                ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
+                ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
+                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01}
+
+_EDGE = 1 << 20  # bytes hashed at each end of a large array
+
+
+def training_digest(params: Params) -> str:
+    """A hash of every params section that shapes a trained model (and nothing else)."""
+    plain = params.as_dict()
+    chosen = {name: plain[name] for name in TRAINING_SECTIONS}
+    for (section, key), neutral in NEUTRAL_KEYS.items():
+        if key in chosen[section] and chosen[section][key] == neutral:
+            del chosen[section][key]
+    return params_digest(chosen)
+
+
+def _file_digest(path: Path, sha: hashlib._Hash) -> None:
+    """Small files whole; an array by its size and its first and last MiB. PKU FG-XMedia's prepared
+    video alone is hundreds of GB, and a changed preparation changes meta.json, the ids or the header."""
+    size = path.stat().st_size
+    sha.update(f"{path.name}\0{size}\0".encode())
+    with open(path, "rb") as handle:
+        if path.suffix != ".npy" or size <= 2 * _EDGE:
+            sha.update(handle.read())
+            return
+        sha.update(handle.read(_EDGE))
+        handle.seek(size - _EDGE)
+        sha.update(handle.read(_EDGE))
+
+
+def data_digest(media_dir: str | Path, media: list[str] | None = None) -> str:
+    """A hash of the prepared media folders (build/media/<media>/): every meta.json and id list whole,
+    every array by its size and both ends. The same prepared data gives the same digest on any machine."""
+    sha = hashlib.sha256()
+    root = Path(media_dir)
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and (media is None or p.name in media)):
+        sha.update(f"{folder.name}/".encode())
+        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+            _file_digest(path, sha)
+    return sha.hexdigest()[:16]
