@@ -23,7 +23,7 @@ def _pip_pins(path):
 
 
 def test_every_dependency_is_pinned_exactly():
-    assert len(PINS) == len(PYPROJECT["project"]["dependencies"]) + 6
+    assert len(PINS) == len(PYPROJECT["project"]["dependencies"]) + 10
     assert PINS["torch"] == "2.14.1" and PINS["torchvision"] == "0.29.1"
 
 
@@ -41,3 +41,9 @@ def test_every_rule_env_exists():
     rules = "".join(p.read_text() for p in (REPO / "workflow/rules").glob("*.smk"))
     for env in set(re.findall(r'conda:\s*\n\s*"\.\./envs/([^"]+)"', rules)):
         assert (REPO / "workflow/envs" / env).exists()
+
+
+def test_docs_extra_is_part_of_the_test_extra():
+    """CI installs the test extra and builds the site, so it must hold the docs pins."""
+    extras = PYPROJECT["project"]["optional-dependencies"]
+    assert extras["docs"] and set(extras["docs"]) <= set(extras["test"])
