@@ -1,9 +1,7 @@
-"""The parameter reference is generated from the schema and params.yaml, and the README holds it."""
+"""The parameter reference is generated from the schema and params.yaml (the docs site's
+Parameters page is built from it: tests/docs/test_site.py)."""
 
-import pytest
-
-from fgcross.params_doc import END, START, reference, replace_block
-from tests.conftest import REPO
+from fgcross.params_doc import main, reference
 
 
 def test_reference_lists_every_key_with_its_default_and_meaning():
@@ -13,12 +11,6 @@ def test_reference_lists_every_key_with_its_default_and_meaning():
     assert "\\|STFT\\|" in text  # a | inside a description does not break the table
 
 
-def test_readme_reference_is_up_to_date():
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert replace_block(readme, reference()) == readme, "run: python -m fgcross.params_doc --write README.md"
-
-
-def test_replace_block_needs_the_markers():
-    assert replace_block(f"a\n{START}\nold\n{END}\nb", "new\n") == f"a\n{START}\nnew\n{END}\nb"
-    with pytest.raises(ValueError, match="params:start"):
-        replace_block("no markers", "x")
+def test_main_prints_the_reference(capsys):
+    main([])
+    assert capsys.readouterr().out == reference()

@@ -2,7 +2,9 @@
 
     manifest.csv   one row per item: id, media, split, label, class_name, path (relative to root)
     classes.csv    label, name
-    summary.json   absolute root, media present, item counts, problems found
+    summary.json   absolute root, media present, item counts, problems found, where the taxonomy came from
+    taxonomy.csv   class, genus, family: ROOT/taxonomy.csv checked against the classes, or the
+                   genera the class names give (fgcross.data.taxonomy)
     problems.csv   file, line, severity, path, message: skipped items and warnings
 """
 
@@ -14,6 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from fgcross import MEDIA
+from fgcross.data.taxonomy import FILE as TAXONOMY
+from fgcross.data.taxonomy import Taxonomy, from_names, read_taxonomy, taxonomy_csv
 from fgcross.io import atomic_dir, read_json, write_json
 
 
@@ -36,19 +40,25 @@ class Index:
 
 
 def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: list[str],
-                problems: pd.DataFrame | None = None) -> None:
+                problems: pd.DataFrame | None = None, taxonomy: Taxonomy | None = None) -> None:
+    """The index folder; `taxonomy` defaults to ROOT/taxonomy.csv, or the class names' genera
+    (checked here, so a bad taxonomy.csv stops the index stage, not the report)."""
+    taxonomy = taxonomy or read_taxonomy(root, classes)
     problems = problems if problems is not None else pd.DataFrame(
         columns=["file", "line", "severity", "path", "message"])
     with atomic_dir(out) as tmp:
         manifest.to_csv(tmp / "manifest.csv", index=False)
         problems.to_csv(tmp / "problems.csv", index=False)
         pd.DataFrame({"label": range(len(classes)), "name": classes}).to_csv(tmp / "classes.csv", index=False)
+        (tmp / TAXONOMY).write_text(taxonomy_csv(list(zip(classes, taxonomy.genus, taxonomy.family, strict=True))),
+                                    encoding="utf-8")
         counts = manifest.groupby(["media", "split"]).size()
         write_json(tmp / "summary.json", {
             "root": str(root.resolve()),
             "media": [m for m in MEDIA if m in set(manifest["media"])],
             "absent": [m for m in MEDIA if m not in set(manifest["media"])],
             "classes": len(classes),
+            "taxonomy": taxonomy.source,
             "counts": {f"{m}/{s}": int(n) for (m, s), n in counts.items()},
             "skipped": int((problems["severity"] == "error").sum()),
             "warnings": int((problems["severity"] == "warning").sum()),
@@ -66,3 +76,14 @@ def read_index(path: str | Path) -> Index:
 def read_problems(path: str | Path) -> pd.DataFrame:
     file = Path(path) / "problems.csv"
     return pd.read_csv(file) if file.exists() else pd.DataFrame(columns=["file", "line", "severity", "path", "message"])
+
+
+def read_index_taxonomy(path: str | Path) -> Taxonomy:
+    """The taxonomy the index stage resolved (build/index/taxonomy.csv), by label."""
+    path = Path(path)
+    classes = pd.read_csv(path / "classes.csv", dtype={"name": str})["name"].tolist()
+    if not (path / TAXONOMY).exists():  # an index written before taxonomies: the class names' genera
+        return from_names(classes)
+    taxonomy = read_taxonomy(path, classes)
+    source = read_json(path / "summary.json").get("taxonomy", taxonomy.source)
+    return Taxonomy(taxonomy.genus, taxonomy.family, source)

@@ -31,6 +31,28 @@ def count_summary(index: Index) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def plot_items_per_class(counts: pd.DataFrame, media: list[str]):
+    """One full-width panel per split, a line per media, the legend outside the axes, integer
+    ticks thinned to what fits: readable at the page's width for 16 classes or 200."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    splits = [s for s in ("train", "test") if any((m, s) in counts.columns for m in media)]
+    fig, axes = plt.subplots(len(splits), 1, figsize=(11, 2.4 * len(splits)), sharex=True, squeeze=False,
+                             layout="constrained")
+    for ax, split in zip(axes[:, 0], splits, strict=True):
+        for m in media:
+            if (m, split) in counts.columns:
+                ax.step(counts.index, counts[(m, split)], where="mid", label=m)
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(f"{split}: items")
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=12, integer=True))
+    axes[0, 0].legend(title="media", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
+    axes[-1, 0].set_xlabel("class label")
+    return fig
+
+
 def sample_classes(index: Index, count: int, seed: int = 0) -> list[int]:
     """`count` class labels spread over the label range (deterministic)."""
     labels = np.unique(index.manifest["label"].to_numpy())

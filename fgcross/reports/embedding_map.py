@@ -8,7 +8,7 @@ import pandas as pd
 
 from fgcross import MEDIA
 from fgcross.embeddings import Embeddings
-from fgcross.metrics import l2_normalize
+from fgcross.metrics import SELF_EXCLUDED, l2_normalize, retrieval_scores
 
 MARKERS = {"image": "o", "text": "s", "audio": "^", "video": "D"}
 
@@ -37,26 +37,68 @@ def tsne_map(embeddings: dict[str, Embeddings], max_points: int = 2000, seed: in
                          "id": np.concatenate([p[3] for p in parts])})
 
 
-def plot_map(points: pd.DataFrame, class_names: list[str], legend_classes: int = 12):
-    """Scatter coloured by class, marker by media; returns the figure."""
+KEY_SIZE = 20  # classes coloured and named in the key: tab20's colours, none repeated
+
+
+def hardest_classes(embeddings: dict[str, Embeddings]) -> list[int]:
+    """Every class, hardest first: by the mean AP of its queries of every media against all
+    media without the query itself (the X->All-self directions); ties by label."""
+    scores = retrieval_scores(embeddings, ks=())
+    parts = [(s.labels, s.ap) for name, s in scores.items() if name.endswith("2all" + SELF_EXCLUDED)]
+    labels = np.concatenate([p[0] for p in parts])
+    ap = np.concatenate([p[1] for p in parts])
+    frame = pd.DataFrame({"label": labels, "ap": ap}).groupby("label")["ap"].mean()
+    return frame.sort_values(kind="stable").index.astype(int).tolist()
+
+
+def class_colours(shown: list[int], hardest: list[int], key_size: int = KEY_SIZE) -> dict[int, tuple]:
+    """The classes that get a colour of their own, each a different one: every class shown when
+    there are at most key_size, otherwise the key_size hardest of them."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(8, 6.5))
-    cmap = plt.get_cmap("tab20")
+    keyed = sorted(shown) if len(shown) <= key_size else [c for c in hardest if c in set(shown)][:key_size]
+    palette = plt.get_cmap("tab20").colors
+    return {c: palette[i] for i, c in enumerate(keyed)}
+
+
+def plot_map(points: pd.DataFrame, class_names: list[str], hardest: list[int] | None = None,
+             key_size: int = KEY_SIZE):
+    """Scatter coloured by class (the key names each colour; grey: classes beyond the key),
+    marker by media (the media legend beside it); returns the figure."""
+    import matplotlib.pyplot as plt
+
+    shown = sorted(int(c) for c in points["label"].unique())
+    colours = class_colours(shown, hardest or shown, key_size)
+    fig, ax = plt.subplots(figsize=(11, 7), layout="constrained")
+    grey = (0.8, 0.8, 0.8, 0.6)
     for media, group in points.groupby("media", sort=False):
-        ax.scatter(group["x"], group["y"], c=[cmap(int(label) % 20) for label in group["label"]], s=18,
-                   marker=MARKERS[media], edgecolors="k", linewidths=0.2, label=media)
-    handles = [plt.Line2D([], [], ls="", marker=MARKERS[m], color="grey", label=m)
-               for m in points["media"].unique()]
-    ax.legend(handles=handles, title="media", loc="upper right", fontsize=8)
+        keyed = group["label"].isin(list(colours))
+        ax.scatter(group["x"][~keyed], group["y"][~keyed], color=grey, s=10, marker=MARKERS[media], linewidths=0)
+        ax.scatter(group["x"][keyed], group["y"][keyed], c=[colours[int(c)] for c in group["label"][keyed]], s=20,
+                   marker=MARKERS[media], edgecolors="k", linewidths=0.2)
+    media_handles = [plt.Line2D([], [], ls="", marker=MARKERS[m], color="grey", label=m)
+                     for m in points["media"].unique()]
+    media_legend = ax.legend(handles=media_handles, title="media", loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                             fontsize=8, title_fontsize=9)
+    ax.add_artist(media_legend)
+    class_handles = [plt.Line2D([], [], ls="", marker="o", color=colours[c], label=short_label(class_names[c]))
+                     for c in colours]
+    if len(colours) < len(shown):
+        class_handles.append(plt.Line2D([], [], ls="", marker="o", color=grey, label="other classes"))
+    title = "class (hardest first)" if len(colours) < len(shown) else "class"
+    ax.legend(handles=class_handles, title=title, loc="upper left", bbox_to_anchor=(1.01, 0.78), fontsize=8,
+              title_fontsize=9)
     ax.set_xticks([])
     ax.set_yticks([])
-    shown = sorted(points["label"].unique())
-    title = f"t-SNE of the common representation: {len(points)} items, {len(shown)} classes (colour)"
-    if len(shown) <= legend_classes:
-        title += "\n" + ", ".join(f"{class_names[i]}" for i in shown[:legend_classes])
-    ax.set_title(title, fontsize=9)
+    ax.set_title(f"t-SNE of the common representation: {len(points)} items, {len(shown)} classes; "
+                 f"{len(colours)} coloured", fontsize=10)
     return fig
+
+
+def short_label(name: str, width: int = 32) -> str:
+    """A class name for a legend: underscores as spaces, cut to `width` characters."""
+    name = name.replace("_", " ")
+    return name if len(name) <= width else name[: width - 1] + "…"
 
 
 def neighbour_agreement(points: pd.DataFrame, k: int = 5) -> pd.DataFrame:

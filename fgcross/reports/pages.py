@@ -20,6 +20,7 @@ PAGES: tuple[Page, ...] = (
     Page("dataset", "Dataset", "items per class, media and split; the same species in every media; index problems"),
     Page("training", "Training", "loss terms and accuracy per media, per epoch, both stages; throughput"),
     Page("retrieval", "Retrieval", "the mAP matrix beside the published numbers; per-class AP; precision at k"),
+    Page("failures", "Failures", "confused species, close and distant; the worst queries with their results"),
     Page("examples", "Examples", "queries of each media and their top results across media"),
     Page("embedding", "Embedding space", "a t-SNE map by class and media; the modality gap"),
     Page("experiments", "Experiments", "MLflow runs and DVC experiments side by side; the loss ablation"),

@@ -15,20 +15,39 @@ PACKAGES = ("fgcross", "torch", "torchvision", "numpy", "pandas", "scikit-learn"
             "nbconvert", "faiss-cpu")
 
 
+def changed_files(porcelain_z: str) -> list[str]:
+    """The paths of `git status --porcelain -z`: one NUL-terminated entry per file, "XY PATH",
+    where X or Y may be a space (" M plots/x.csv": modified, not staged). A rename or copy
+    ("R  NEW") is followed by an entry holding its old path, which is skipped. Parsed entry by
+    entry, never from stripped text, so the first path keeps its first letter; -z also keeps
+    paths with spaces or non-ASCII letters unquoted."""
+    entries, paths = porcelain_z.split("\0"), []
+    i = 0
+    while i < len(entries):
+        entry = entries[i]
+        i += 1
+        if len(entry) < 4:
+            continue
+        paths.append(entry[3:])
+        if "R" in entry[:2] or "C" in entry[:2]:
+            i += 1
+    return paths
+
+
 def git_state(root: str | Path = ".") -> dict[str, str]:
     """The commit checked out and whether the work tree differs from it (tracked files)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=20,
-                              check=True).stdout.strip()
+                              check=True).stdout
 
     try:
-        commit = git("rev-parse", "HEAD")
-        changed = git("status", "--porcelain", "--untracked-files=no")
-        subject = git("log", "-1", "--format=%s")
+        commit = git("rev-parse", "HEAD").strip()
+        changed = changed_files(git("status", "--porcelain", "-z", "--untracked-files=no"))
+        subject = git("log", "-1", "--format=%s").strip()
     except (OSError, subprocess.SubprocessError):
         return {"commit": "not a git checkout", "state": "", "subject": ""}
     return {"commit": commit, "state": "modified" if changed else "clean", "subject": subject,
-            "changed files": ", ".join(line[3:] for line in changed.splitlines()[:20])}
+            "changed files": ", ".join(changed[:20])}
 
 
 def package_versions(names: tuple[str, ...] = PACKAGES) -> pd.DataFrame:

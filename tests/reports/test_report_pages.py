@@ -20,8 +20,9 @@ SECTIONS = {  # a heading (or phrase) of every section of every page
                 "absent from this dataset"],
     "training": ["Losses per term", "Training accuracy per media", "Throughput", "Every epoch"],
     "retrieval": ["mAP beside the published numbers", "Precision at k", "Per class"],
+    "failures": ["Confused species", "The worst queries", "close", "distant"],
     "examples": ["query:"],
-    "embedding": ["A 2-D map (t-SNE)", "Modality gap"],
+    "embedding": ["A 2-D map (t-SNE)", "class key", "Modality gap"],
     "experiments": ["Tracked runs", "Loss ablation", "Related methods"],
     "provenance": ["Wall time per stage", "Params", "Packages"],
 }
@@ -43,6 +44,7 @@ def report_run(tmp_path_factory, dataset) -> Path:
     classes = (root / "classes.txt").read_text().splitlines()
     classes[0] = f"0 {HOSTILE_CLASS}"
     (root / "classes.txt").write_text("\n".join(classes) + "\n")
+    (root / "taxonomy.csv").unlink()  # closeness from the class names instead (the hostile one included)
     write_tiny_params(work / "params.yaml", {"tracking": {"uri": f"sqlite:///{work}/mlflow.db"},
                                              "report": {"processes": 2}})
     old = Path.cwd()
@@ -86,15 +88,35 @@ def test_pages_are_offline(report_run):
             assert attribute not in body, f"{page.name} loads {attribute}..."
 
 
+# The views of issue 22, by element id, and what each must hold once the page has loaded
+VIEWS = {
+    "failures": {"confusion-summary": "table", "confusion-heatmap": "img", "confusion-table": "table",
+                 "worst-queries": ".item.query"},
+    "embedding": {"embedding-map": "img"},
+    "dataset": {"items-per-class": "img"},
+}
+PROBE = """() => ({xss: [window.__xss_text, window.__xss_img, window.__xss_class],
+  views: Object.fromEntries(Array.from(document.querySelectorAll('.fg-view')).map(v => [v.id, {
+    text: v.innerText.trim().length,
+    images: Array.from(v.querySelectorAll('img')).map(i => [i.complete, i.naturalWidth, i.naturalHeight]),
+    selectors: Object.fromEntries(%s.map(s => [s, v.querySelectorAll(s).length]))}]))})"""
+
+
 def test_pages_in_headless_chromium(report_run, tmp_path):
     """Each page loads from the file system with no JavaScript error and no request leaving
-    the file, the hostile text does not run, and the mAPs of metrics/eval.json are shown."""
+    the file, the hostile text does not run, and the mAPs of metrics/eval.json are shown;
+    each view of the failure analysis is present, non-empty, and its pictures decoded."""
     metrics = json.loads((report_run / "metrics/eval.json").read_text())
     urls = [p.as_uri() for p in sorted((report_run / "reports/html").glob("*.html"))]
-    loaded = load_pages(urls, tmp_path / "shots",
-                        probe="() => ({xss: [window.__xss_text, window.__xss_img, window.__xss_class]})")
+    selectors = sorted({s for views in VIEWS.values() for s in views.values()})
+    loaded = load_pages(urls, tmp_path / "shots", probe=PROBE % json.dumps(selectors))
     for url, page in loaded.items():
         assert page.errors == [], (url, page.errors)
+        for view, selector in VIEWS.get(Path(url).stem, {}).items():
+            found = page.globals["views"].get(view)
+            assert found, (url, view, "missing")
+            assert found["selectors"][selector] > 0, (url, view, selector)
+            assert all(done and w > 0 and h > 0 for done, w, h in found["images"]), (url, view, found["images"])
         assert all(r.startswith(("file:", "data:")) for r in page.requests), (url, page.requests)
         assert page.globals["xss"] == [None, None, None], url
         for key in ("bi_avg", "multi_avg"):

@@ -3,7 +3,7 @@
 
 rule synthesize:
     input:
-        code("steps/synthesize.py", "fgcross/data/synthetic"),
+        code("steps/synthesize.py", "fgcross/data/synthetic", "fgcross/data/taxonomy.py"),
     output:
         directory("data/generated"),
     params:
@@ -26,7 +26,7 @@ rule index:
     input:
         root=config["data"]["root"],
         code=code("steps/index.py", "fgcross/data/manifest.py", "fgcross/data/layout.py", "fgcross/data/probe.py",
-                  "fgcross/data/index_files.py", "fgcross/media/kinds.py"),
+                  "fgcross/data/index_files.py", "fgcross/data/taxonomy.py", "fgcross/media/kinds.py"),
     output:
         directory("build/index"),
     params:

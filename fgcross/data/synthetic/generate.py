@@ -19,7 +19,9 @@ from fgcross import MEDIA
 from fgcross.data.synthetic.describe import describe
 from fgcross.data.synthetic.draw import background, draw_bird, flap_sequence, random_pose
 from fgcross.data.synthetic.song import synthesize_song
-from fgcross.data.synthetic.traits import Species, make_species
+from fgcross.data.synthetic.traits import Species, family_noun, make_species
+from fgcross.data.taxonomy import FILE as TAXONOMY
+from fgcross.data.taxonomy import taxonomy_csv
 from fgcross.io import atomic_dir
 from fgcross.params import SyntheticParams
 
@@ -118,4 +120,7 @@ def generate_dataset(out: str | Path, cfg: SyntheticParams, media: tuple[str, ..
         traits = "".join(f"{sp.label}\t{sp.name}\t" + ",".join(f"{k}={v}" for k, v in sp.traits.items()) + "\n"
                          for sp in species)
         (tmp / "species_traits.tsv").write_text(traits, encoding="utf-8")
+        # one level of kinship in this set: a family's species share its noun, written as genus and family
+        kin = [(sp.name, family_noun(sp.family), family_noun(sp.family)) for sp in species]
+        (tmp / TAXONOMY).write_text(taxonomy_csv(kin), encoding="utf-8")
     return species

@@ -63,7 +63,8 @@ class Species:
     traits: dict[str, str]
 
 
-def _family_noun(family: int) -> str:
+def family_noun(family: int) -> str:
+    """The group noun of a family (the last word of its species' names)."""
     noun = FAMILY_NOUNS[family % len(FAMILY_NOUNS)]
     return noun if family < len(FAMILY_NOUNS) else f"{noun}{family // len(FAMILY_NOUNS) + 1}"
 
@@ -91,6 +92,6 @@ def make_species(families: int, per_family: int, rng: np.random.Generator) -> li
                 minor = str(rng.choice(minor_choices))
                 traits[minor] = str(rng.choice(TRAITS[minor]))
             label = len(species)
-            name = f"{label + 1:03d}.{SPECIES_ADJECTIVES[s]}_{_family_noun(family)}"
+            name = f"{label + 1:03d}.{SPECIES_ADJECTIVES[s]}_{family_noun(family)}"
             species.append(Species(label=label, name=name, family=family, traits=traits))
     return species
