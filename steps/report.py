@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--methods", default="metrics/methods.csv",
                    help="results of python -m steps.ablation --study methods")
     p.add_argument("--stage-times", default="logs/stage_times.jsonl", help="wall times the steps recorded")
+    p.add_argument("--throughput", default="logs/train_throughput.csv",
+                   help="samples/s per epoch that the train step logged")
     p.add_argument("--pages", nargs="+", metavar="PAGE", choices=[page.slug for page in PAGES],
                    help="build only these pages, keeping the others (default: all): %(choices)s")
     return p
@@ -51,7 +53,7 @@ def notebook_parameters(args: argparse.Namespace, params: Params) -> dict[str, A
         "tracking_uri": tracking_uri(tp, project_root()) if tp.enabled else "",
         "experiment": tp.experiment, "ablation_path": args.ablation,
         "methods_path": args.methods,
-        "params_path": args.params, "stage_times_path": args.stage_times,
+        "params_path": args.params, "stage_times_path": args.stage_times, "throughput_path": args.throughput,
     }
 
 

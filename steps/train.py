@@ -21,7 +21,7 @@ from fgcross.io import write_text
 from fgcross.search.registry import log_model
 from fgcross.tracking import stage_run, system_metrics
 from fgcross.training.distributed import init_world, launch, shutdown, under_launcher
-from fgcross.training.pipeline import history_frame, train_model
+from fgcross.training.pipeline import history_frame, throughput_frame, train_model
 from steps._common import params_of, parser, run
 
 
@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--index", default="build/index", help="the index stage's folder")
     p.add_argument("--out", default="models", help="model folder to write")
     p.add_argument("--history", default="plots/train_history.csv", help="per-epoch history CSV")
+    p.add_argument("--throughput", default="logs/train_throughput.csv",
+                   help="per-epoch samples/s: a log, not a tracked output (it measures the machine)")
     args = p.parse_args(argv)
     params = params_of(args)
     t = params.train
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> None:
                 history = train_model(params, args.media, args.index, args.out, progress=not args.quiet,
                                       on_epoch=on_epoch, world=world)
                 write_text(args.history, history_frame(history).to_csv(index=False))
+                write_text(args.throughput, throughput_frame(history).to_csv(index=False))
                 tracker.log_artifact(args.history, "plots")
                 log_model(tracker, args.out)
         finally:

@@ -143,6 +143,12 @@ MACHINE_COLUMNS = ("samples_per_s",)
 plots/train_history.csv does not, so a re-run with the same params and code changes no tracked file."""
 
 
+def throughput_frame(history: list[dict[str, Any]]) -> pd.DataFrame:
+    """The machine's columns of the history, per epoch: an untracked log the report draws (logs/)."""
+    frame = pd.DataFrame(history)
+    return frame[["epoch", "stage", *[c for c in MACHINE_COLUMNS if c in frame]]]
+
+
 def history_frame(history: list[dict[str, Any]]) -> pd.DataFrame:
     """The per-epoch history as plots/train_history.csv holds it: everything but the machine's speed."""
     return pd.DataFrame(history).drop(columns=list(MACHINE_COLUMNS), errors="ignore")

@@ -106,3 +106,12 @@ def test_the_official_options_train_and_stage2_draws_fresh_centres(tmp_path, tra
     carried = override(params, {"train": {"stage2_centers": "carry"}})
     train_model(carried, media_dir, index_dir, tmp_path / "c", progress=False, state_dir=tmp_path / "sc")
     assert not torch.allclose(load_checkpoint(tmp_path / "c" / "model.pt")["centers"]["centers"], centres, atol=1e-2)
+
+
+def test_throughput_is_logged_apart_from_the_tracked_history():
+    """samples/s measures the machine: the tracked history leaves it out, the untracked log keeps it."""
+    from fgcross.training.pipeline import history_frame, throughput_frame
+
+    history = [{"epoch": 1, "stage": "stage1", "lr": 1e-3, "loss_total": 2.0, "samples_per_s": 120.5}]
+    assert "samples_per_s" not in history_frame(history)
+    assert throughput_frame(history).to_dict("records") == [{"epoch": 1, "stage": "stage1", "samples_per_s": 120.5}]
