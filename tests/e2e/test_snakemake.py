@@ -50,7 +50,11 @@ def test_snakemake_pipeline(repo_copy):
 
     client = MlflowClient(tracking_uri=f"sqlite:///{repo_copy}/mlflow.db")
     exp = client.get_experiment_by_name("fgcross")
-    (run,) = client.search_runs([exp.experiment_id])  # one pipeline run, found through its tags
+    runs = client.search_runs([exp.experiment_id])
+    # the data stages record their own runs; train opens the pipeline run that the later stages find by tags
+    assert sorted(r.data.tags["fgcross.stage"] for r in runs) == sorted(
+        ["synthesize", "index", "frames", "spectrogram", "text", "images", "train"])
+    (run,) = [r for r in runs if r.data.tags["fgcross.stage"] == "train"]
     run_id = run.info.run_id
     assert not (repo_copy / "models/run.json").exists()
     assert run.data.metrics["map.bi_avg"] == pytest.approx(metrics["bi_avg"])
