@@ -80,7 +80,8 @@ def _leftover_pid(name: str, output: str) -> int | None | bool:
     return int(match.group(1)) if match.group(1) else None
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` runs (one of another user's counts as running)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -98,7 +99,7 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
     with contextlib.suppress(FileNotFoundError):
         for entry in path.parent.iterdir():
             pid = _leftover_pid(entry.name, path.name)
-            if pid is False or (pid is not None and (pid == os.getpid() or _alive(pid))):
+            if pid is False or (pid is not None and (pid == os.getpid() or pid_alive(pid))):
                 continue
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)

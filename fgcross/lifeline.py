@@ -25,6 +25,8 @@ import signal
 import threading
 import time
 
+from fgcross.io import pid_alive
+
 PR_SET_PDEATHSIG = 1
 
 
@@ -36,21 +38,11 @@ def _parent_death_signal() -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _watch(pid: int, fd: int | None) -> None:
     if fd is not None:
         select.select([fd], [], [])  # a pidfd becomes readable when its process ends
     else:
-        while _alive(pid):
+        while pid_alive(pid):
             time.sleep(0.5)
     os._exit(1)  # no cleanup: the stage is gone, its outputs are temporary files it never renamed
 
