@@ -1,11 +1,11 @@
 """What a resume state must match to be resumed: everything that determines the trained result.
 
 A killed training resumes from its last epoch only when the state was made with the same
-params sections that training reads (fgcross.digests.TRAINING_SECTIONS), the same
-data (the index's manifest and classes), the same prepared media (their meta.json and the
-train split's ids, labels and arrays), and the same training code (the files of the
-packages training runs). Each part is a hash; the state file stores them, and a state whose
-parts differ is discarded with a message naming the parts that changed.
+params sections that training reads (fgcross.digests.TRAINING_SECTIONS), the same data (the
+index's manifest and classes), the same prepared media (fgcross.digests.data_digest) and the
+same training code (the files of the packages training runs). Each part is a hash; the state
+file stores them, and a state whose parts differ is discarded with a message naming the parts
+that changed.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import fgcross
+from fgcross.digests import data_digest
 
 CODE_PACKAGES = ("training", "losses", "models", "data")
 """The subpackages of fgcross whose code decides what training computes (plus the modules below)."""
@@ -46,10 +47,10 @@ def index_digest(index_dir: str | Path) -> str:
 
 
 def media_digest(media_dir: str | Path, media: list[str]) -> str:
-    """The prepared media training reads: the media present, each one's meta.json and train split."""
-    media_dir = Path(media_dir)
-    files = [media_dir / m / name for m in media for name in ("meta.json", "train.csv", "train.npy")]
-    return files_digest([f for f in files if f.exists()], media_dir) + ":" + ",".join(media)
+    """The prepared media training reads: fgcross.digests.data_digest of the media present (their
+    meta.json and id lists whole, each array by its size and both ends: at PKU scale the arrays are
+    hundreds of GB, too much to read at every start), and the names of those media."""
+    return data_digest(media_dir, media) + ":" + ",".join(media)
 
 
 def resume_key(params_digest: str, index_dir: str | Path, media_dir: str | Path, media: list[str]) -> dict[str, str]:
