@@ -26,28 +26,43 @@ from fgcross.embeddings import as_embeddings, embed_prepared
 from fgcross.evaluation import evaluate_embeddings
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.params import Params
+from fgcross.presets import PRESETS_DIR, preset_overrides
 
-LOSS_VARIANTS: dict[str, dict[str, Any]] = {  # dotted params keys; everything else from params.yaml
+Variant = dict[str, Any]
+"""A variant: dotted params keys over params.yaml. The key PRESET names a preset
+(fgcross.presets) merged first, so a method kept as presets/<name>.yaml is a variant
+`{PRESET: "<name>"}` and an ablation of one of its parts `{PRESET: "<name>", "<key>": <off>}`."""
+PRESET = "preset"
+
+LOSS_VARIANTS: dict[str, Variant] = {  # dotted params keys; everything else from params.yaml
     "ce": {"loss.center_weight": 0.0, "loss.ranking_weight": 0.0},
     "ce+center": {"loss.ranking_weight": 0.0},
     "ce+center+ranking": {},
 }
-METHOD_VARIANTS: dict[str, dict[str, Any]] = {
+METHOD_VARIANTS: dict[str, Variant] = {
     "fgcrossnet": {},
     "separate-backbones": {"model.shared": False},
     "adversarial": {"loss.adversarial_weight": 0.1},
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
 }
-STUDIES: dict[str, dict[str, dict[str, Any]]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
+STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]
 
 
-def variant_params(params: Params, variant: str, seed: int, study: str = "losses") -> Params:
+def variant_overrides(variant: Variant, presets_dir: str | Path = PRESETS_DIR) -> dict[str, Any]:
+    """The dotted keys a variant sets: its preset's keys (if it names one), then its own."""
+    own = {k: v for k, v in variant.items() if k != PRESET}
+    return {**(preset_overrides(variant[PRESET], presets_dir) if PRESET in variant else {}), **own}
+
+
+def variant_params(params: Params, variant: str, seed: int, study: str = "losses",
+                   presets_dir: str | Path = PRESETS_DIR) -> Params:
     """params.yaml with the variant's settings and the seed (what the variant leaves alone stays)."""
     variants = STUDIES[study]
     if variant not in variants:
         raise ValueError(f"unknown variant {variant!r}: expected one of {list(variants)}")
-    return with_overrides(params, {**variants[variant], "train.seed": seed}, f"{study} variant {variant}")
+    overrides = {**variant_overrides(variants[variant], presets_dir), "train.seed": seed}
+    return with_overrides(params, overrides, f"{study} variant {variant}")
 
 
 @torch.no_grad()

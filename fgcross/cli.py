@@ -6,6 +6,7 @@
     fgcross serve                          # a local web page on http://127.0.0.1:8765
     fgcross --params presets/pku_official.yaml import-official model.pkl   # the authors' model, our protocol
     fgcross search bird.jpg --model models:/fgcross@champion   # a model of the MLflow registry
+    fgcross preset beyond --apply          # merge presets/beyond.yaml into params.yaml (fgcross.presets)
 """
 
 from __future__ import annotations
@@ -49,6 +50,20 @@ def model_folder(ref: str, params_path: str) -> Path:
 def _fail(message: str) -> None:
     print(f"fgcross: error: {message}", file=sys.stderr)
     sys.exit(2)
+
+
+def cmd_preset(args: argparse.Namespace, sp: SearchParams) -> None:
+    from fgcross.presets import dvc_set_args, preset_overrides, write_into_params_file
+
+    overrides = preset_overrides(args.name)
+    if args.apply:
+        write_into_params_file(args.params, overrides)
+        print(f"{args.params}: set {len(overrides)} key(s) from preset {args.name}")
+    elif args.dvc_args:
+        print(dvc_set_args(overrides))
+    else:
+        for key, value in overrides.items():
+            print(f"{key}: {json.dumps(value)}")
 
 
 def cmd_index(args: argparse.Namespace, sp: SearchParams) -> None:
@@ -162,6 +177,11 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             sp.add_argument("--host", default="", help="address to bind (default: search.host, 127.0.0.1)")
             sp.add_argument("--port", type=int, default=0, help="port (default: search.port)")
+    pre = sub.add_parser("preset", help="a partial preset (presets/<name>.yaml): show it, apply it, or as dvc -S")
+    pre.add_argument("name", help="a preset name (presets/<name>.yaml) or a path to a .yaml file")
+    how = pre.add_mutually_exclusive_group()
+    how.add_argument("--apply", action="store_true", help="write its keys into --params (comments kept)")
+    how.add_argument("--dvc-args", action="store_true", help="print `-S key=value ...` for `dvc exp run`")
     imp = sub.add_parser("import-official", help="the official code's trained model (.pkl): convert, export, evaluate")
     imp.add_argument("model", help="a state dict saved by the official main.py (DataParallel `module.` keys)")
     imp.add_argument("--out", default="models-official", help="our model folder to write")
@@ -176,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     args = build_parser().parse_args(argv)
     try:
         sp = search_params(args.params)
-        {"index": cmd_index, "search": cmd_search, "serve": cmd_serve,
+        {"index": cmd_index, "search": cmd_search, "serve": cmd_serve, "preset": cmd_preset,
          "import-official": cmd_import_official}[args.command](args, sp)
     except (FgcrossError, FileNotFoundError, ValueError, ImportError) as err:  # a query, params or backend to fix
         _fail(str(err))

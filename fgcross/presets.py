@@ -1,0 +1,92 @@
+"""Presets: named sets of params keys merged over params.yaml.
+
+A method that differs from the default configuration in a few keys (presets/beyond.yaml,
+presets/cran.yaml, ...) is kept as a *partial* preset: a YAML file holding only those keys,
+nested like params.yaml. It is never a second copy of the defaults, so a change to
+params.yaml reaches every method, and the file says at a glance what the method is.
+
+Three ways to use one, all giving the same params:
+
+    fgcross preset beyond                    # print the keys it sets (dotted, as dvc -S takes them)
+    fgcross preset beyond --apply            # write them into params.yaml (comments kept), then run
+    dvc exp run $(fgcross preset beyond --dvc-args)   # an experiment, params.yaml left alone
+
+and the studies (steps.ablation) name a preset as a variant. Full presets (pku_official.yaml)
+hold every key and are merged the same way. Every key of a preset must exist in the params
+schema: a typo fails with the file and the key, before anything runs.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shlex
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from fgcross.config import flatten, load_params, params_from_dict, read_params_file, with_overrides
+from fgcross.errors import ParamsError
+from fgcross.io import write_text
+from fgcross.params import Params
+
+PRESETS_DIR = Path("presets")
+"""Where preset names resolve: the repository's presets/ (steps and the CLI run from its root)."""
+
+
+def preset_path(name: str | Path, presets_dir: str | Path = PRESETS_DIR) -> Path:
+    """`beyond` -> presets/beyond.yaml; a path to a .yaml file is taken as it is."""
+    text = str(name)
+    if text.endswith((".yaml", ".yml")) or "/" in text:
+        return Path(text)
+    return Path(presets_dir) / f"{text}.yaml"
+
+
+def preset_overrides(name: str | Path, presets_dir: str | Path = PRESETS_DIR) -> dict[str, Any]:
+    """The preset's keys, dotted ({"model.text_encoder": "transformer", ...}), in file order."""
+    path = preset_path(name, presets_dir)
+    if not path.is_file():
+        known = sorted(p.stem for p in Path(presets_dir).glob("*.yaml"))
+        raise ParamsError(f"{path}: no such preset (presets in {presets_dir}/: {', '.join(known) or 'none'})")
+    raw = read_params_file(path)
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: a preset is a mapping of params sections, got {type(raw).__name__}")
+    return flatten(raw)
+
+
+def apply_preset(params: Params, name: str | Path, presets_dir: str | Path = PRESETS_DIR) -> Params:
+    """`params` with the preset's keys; an unknown key fails validation naming the preset and the key."""
+    return with_overrides(params, preset_overrides(name, presets_dir), source=str(preset_path(name, presets_dir)))
+
+
+def dvc_set_args(overrides: dict[str, Any]) -> str:
+    """`-S key=value ...` for `dvc exp run`, each value as JSON (which is YAML, as DVC parses it)."""
+    return " ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in overrides.items())
+
+
+def write_into_params_file(path: str | Path, overrides: dict[str, Any]) -> None:
+    """Set dotted keys in a params file in place, keeping its comments and order (ruamel round trip).
+
+    The result is validated before it replaces the file, so a bad preset leaves params.yaml as it was."""
+    from ruamel.yaml import YAML  # round-trip YAML: DVC's own parser, so comments survive
+
+    path = Path(path)
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    tree = rt.load(path.read_text(encoding="utf-8"))
+    with_overrides(load_params(path), overrides, source=str(path))  # validates before touching the file
+    for key, value in overrides.items():
+        *sections, name = key.split(".")
+        node = tree
+        for part in sections:
+            node = node[part]
+        node[name] = value
+    buffer = io.StringIO()
+    rt.dump(tree, buffer)
+    text = buffer.getvalue()
+    params_from_dict(yaml.safe_load(text), str(path))  # what will be read back is what was checked
+    write_text(path, text)

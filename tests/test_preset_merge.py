@@ -1,0 +1,90 @@
+"""Partial presets merged over params.yaml (fgcross.presets, `fgcross preset`, study variants)."""
+
+import shlex
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from fgcross.ablation import PRESET, variant_overrides
+from fgcross.cli import main
+from fgcross.config import load_params
+from fgcross.errors import ParamsError
+from fgcross.presets import apply_preset, dvc_set_args, preset_overrides, write_into_params_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def presets(tmp_path) -> Path:
+    folder = tmp_path / "presets"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text("loss:\n  center_weight: 0.25\ndata:\n  media: [image, text]\n")
+    (folder / "typo.yaml").write_text("loss:\n  centre_weight: 0.25\n")
+    return folder
+
+
+def test_overrides_are_dotted_keys_in_file_order(presets):
+    assert preset_overrides("mine", presets) == {"loss.center_weight": 0.25, "data.media": ["image", "text"]}
+
+
+def test_apply_changes_only_the_preset_keys(presets):
+    base = load_params(REPO / "params.yaml")
+    merged = apply_preset(base, "mine", presets)
+    assert merged.loss.center_weight == 0.25 and list(merged.data.media) == ["image", "text"]
+    assert merged.model == base.model and merged.loss.ranking_weight == base.loss.ranking_weight
+
+
+def test_unknown_key_names_the_preset_and_the_key(presets):
+    with pytest.raises(ParamsError, match=r"(?s)typo\.yaml.*centre_weight"):
+        apply_preset(load_params(REPO / "params.yaml"), "typo", presets)
+
+
+def test_missing_preset_lists_the_known_ones(presets):
+    with pytest.raises(ParamsError, match="no such preset.*mine"):
+        preset_overrides("nothing", presets)
+
+
+def test_dvc_args_parse_back_to_the_same_values(presets):
+    overrides = preset_overrides("mine", presets)
+    words = shlex.split(dvc_set_args(overrides))
+    assert words[::2] == ["-S"] * len(overrides)
+    parsed = {}
+    for word in words[1::2]:
+        key, value = word.split("=", 1)
+        parsed[key] = yaml.safe_load(value)  # as DVC parses a -S value
+    assert parsed == overrides
+
+
+def test_apply_writes_params_keeping_comments(presets, tmp_path):
+    target = tmp_path / "params.yaml"
+    shutil.copy(REPO / "params.yaml", target)
+    comments = [line for line in target.read_text().splitlines() if line.lstrip().startswith("#")]
+    write_into_params_file(target, preset_overrides("mine", presets))
+    after = target.read_text()
+    assert all(c in after for c in comments)
+    assert load_params(target) == apply_preset(load_params(REPO / "params.yaml"), "mine", presets)
+
+
+def test_a_bad_preset_leaves_params_untouched(presets, tmp_path):
+    target = tmp_path / "params.yaml"
+    shutil.copy(REPO / "params.yaml", target)
+    before = target.read_bytes()
+    with pytest.raises(ParamsError, match="centre_weight"):
+        write_into_params_file(target, preset_overrides("typo", presets))
+    assert target.read_bytes() == before
+
+
+def test_cli_apply(presets, tmp_path, monkeypatch, capsys):
+    shutil.copy(REPO / "params.yaml", tmp_path / "params.yaml")
+    monkeypatch.chdir(tmp_path)
+    main(["preset", "mine", "--dvc-args"])
+    assert "-S loss.center_weight=0.25" in capsys.readouterr().out
+    main(["preset", "mine", "--apply"])
+    assert load_params(tmp_path / "params.yaml").loss.center_weight == 0.25
+
+
+def test_a_study_variant_can_name_a_preset_and_override_it(presets):
+    variant = {PRESET: "mine", "loss.center_weight": 0.0}
+    assert variant_overrides(variant, presets) == {"loss.center_weight": 0.0, "data.media": ["image", "text"]}
