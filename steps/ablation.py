@@ -5,8 +5,14 @@ TNN-C-CCA; writes metrics/methods.csv).
 
 Not a pipeline stage (it trains variants x seeds models): run it after the preparation
 stages, e.g. `python -m steps.ablation --seeds 0 1 2`. Each finished run is appended to the
-CSV at once, and a re-run skips the runs already there (same variant, seed and training params), so an
-interrupted ablation loses nothing. The report shows the summary (mean and spread).
+CSV at once, and a re-run skips the runs already there (same variant, seed, training params and
+prepared data), so an interrupted ablation loses nothing. The report shows the summary (mean and
+spread) and overlays the runs' precision-recall curves (kept beside the CSV, `<name>_pr.csv`).
+
+Each row records what reproduces it: the command (`command`), the prepared data's digest (`data`),
+and the machine (`cpu`, `threads`, `torch`): training on CPU differs slightly with the CPU model and
+the thread count, so a row is reproduced exactly on that kind of machine, and within the seeds'
+spread elsewhere.
 """
 
 from __future__ import annotations
@@ -15,12 +21,14 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import torch
 
-from fgcross.ablation import STUDIES, summarise, variant_params
+from fgcross.ablation import STUDIES, curves_path, run_curves, summarise, variant_params
 from fgcross.ablation import evaluate_model as evaluate_trained
 from fgcross.devices import pick_device
-from fgcross.digests import training_digest
+from fgcross.digests import data_digest, training_digest
 from fgcross.io import write_text
+from fgcross.machine import compute_setup
 from fgcross.models.saved import load_model
 from fgcross.training.pipeline import train_model
 from steps._common import params_of, parser, run
@@ -35,6 +43,8 @@ def main(argv: list[str] | None = None) -> None:
                                  "metrics/methods.csv for methods)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--variants", nargs="+", help="the study's variants to run (default: all)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch threads per run (default: torch's, one per core); the numbers depend on it")
     args = p.parse_args(argv)
     variants = args.variants or list(STUDIES[args.study])
     unknown = [v for v in variants if v not in STUDIES[args.study]]
@@ -45,22 +55,40 @@ def main(argv: list[str] | None = None) -> None:
 
     def body() -> None:
         out = Path(args.out)
-        done = pd.read_csv(out) if out.exists() else pd.DataFrame()
+        done = pd.read_csv(out, dtype={"data": str}) if out.exists() else pd.DataFrame()
+        curves_out = curves_path(out)
+        curves = pd.read_csv(curves_out) if curves_out.exists() else pd.DataFrame()
+        data = data_digest(args.media)
+        if args.threads:
+            torch.set_num_threads(args.threads)
+        threads = torch.get_num_threads()
         for variant in variants:
             for seed in args.seeds:
                 vp = variant_params(params, variant, seed, args.study)
                 digest = training_digest(vp)
-                if not done.empty and (done["params"] == digest).any():
+                same = (done["params"] == digest) & (done["data"] == data) if "data" in done else None
+                if same is not None and same.any():
                     print(f"{variant} seed {seed}: already in {out}")
                     continue
+                if "params" in done and (done["params"] == digest).any():  # made from other prepared data
+                    stale = done["params"] == digest
+                    done = done[~stale].reset_index(drop=True)
+                    if not curves.empty:
+                        curves = curves[~((curves["variant"] == variant) & (curves["seed"] == seed))]
                 with tempfile.TemporaryDirectory() as tmp:
                     train_model(vp, args.media, args.index, Path(tmp) / "model", progress=not args.quiet,
                                 state_dir=Path(tmp) / "state")
                     device = pick_device(vp.train.device)
                     model, config = load_model(Path(tmp) / "model", device)
-                    metrics = evaluate_trained(model, config, args.media, vp, device)
-                row = {"variant": variant, "seed": seed, "params": digest, **metrics}
+                    evaluation = evaluate_trained(model, config, args.media, vp, device)
+                metrics = evaluation.metrics
+                command = (f"python -m steps.ablation --study {args.study} --variants {variant} --seeds {seed}"
+                           f" --threads {threads} --media {args.media} --out {args.out}")
+                row = {"variant": variant, "seed": seed, "params": digest, **metrics, "data": data,
+                       **compute_setup(), "command": command}
                 done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
+                curves = pd.concat([curves, run_curves(evaluation.pr_curve, variant, seed)], ignore_index=True)
+                write_text(curves_out, curves.to_csv(index=False))  # first: a row never lacks its curves
                 write_text(out, done.to_csv(index=False))
                 print(f"{variant} seed {seed}: bi_avg {metrics['bi_avg']:.3f}, multi_avg {metrics['multi_avg']:.3f}")
         with pd.option_context("display.precision", 3):
