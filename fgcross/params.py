@@ -36,6 +36,7 @@ class SyntheticParams:
     species_per_family: int
     train_per_class: int
     test_per_class: int
+    counts: dict[str, dict[str, int]] | None  # per media and split, over all classes; None: the per-class counts
     image_size: int
     video_seconds: float
     video_fps: int
@@ -123,6 +124,7 @@ class TrainParams:
     gamma: float
     stage1: StageParams
     stage2: StageParams
+    steps_per_epoch: int
     sampler: str
     augment: bool
     text_shifts: tuple[int, ...]

@@ -95,8 +95,9 @@ class Trainer:
                  workers: int = 0, progress: bool = True,
                  on_epoch: Callable[[dict[str, Any]], None] | None = None, world: World | None = None,
                  compile_backend: str | None = None, precision: str = "auto",
-                 resume_key: dict[str, str] | None = None) -> None:
+                 resume_key: dict[str, str] | None = None, steps_per_epoch: int = 0) -> None:
         self.resume_key = resume_key or {}
+        self.steps_per_epoch = steps_per_epoch  # 0: a whole pass of the sampler; N: its first N steps
         self.model, self.objective, self.batches = model.to(device), objective.to(device), batches
         self.stages, self.optim, self.device = stages, optim, device
         self.state_path, self.workers = state_path, workers
@@ -210,7 +211,8 @@ class Trainer:
         self.batches.set_epoch(global_epoch)
         world = self.world
         # step s of the epoch goes to rank s mod size; every rank takes the same number of steps
-        per_rank = -(-len(self.batches) // world.size)
+        total = len(self.batches) if self.steps_per_epoch == 0 else min(self.steps_per_epoch, len(self.batches))
+        per_rank = -(-total // world.size)
         steps = torch.utils.data.Subset(self.batches, range(world.rank, per_rank * world.size, world.size))
         loader = torch.utils.data.DataLoader(steps, batch_size=None, shuffle=False,
                                              num_workers=self.workers, persistent_workers=False)

@@ -103,7 +103,7 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     trainer = Trainer(model, objective, batches, stages, optim, device, state_path,
                       workers=t.workers, progress=progress, on_epoch=on_epoch, world=world,
                       compile_backend="inductor" if t.compile else None, precision=t.precision,
-                      resume_key=resume_key(digest, index_dir, media_dir, media))
+                      resume_key=resume_key(digest, index_dir, media_dir, media), steps_per_epoch=t.steps_per_epoch)
     return TrainingSetup(trainer, model, centers, cfg, index, media, state_path)
 
 
