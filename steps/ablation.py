@@ -8,6 +8,9 @@ stages, e.g. `python -m steps.ablation --seeds 0 1 2`. Each finished run is appe
 CSV at once, and a re-run skips the runs already there (same variant, seed, training params and
 prepared data), so an interrupted ablation loses nothing. The report shows the summary (mean and
 spread) and overlays the runs' precision-recall curves (kept beside the CSV, `<name>_pr.csv`).
+A run that another study beside it already holds (same params digest, data, CPU model, threads
+and torch: the default configuration is in both the loss ablation and the methods table) is
+copied from there instead of trained again.
 
 Each row records what reproduces it: the command (`command`), the prepared data's digest (`data`),
 and the machine (`cpu`, `threads`, `torch`): training on CPU differs slightly with the CPU model and
@@ -32,6 +35,27 @@ from fgcross.machine import compute_setup
 from fgcross.models.saved import load_model
 from fgcross.training.pipeline import train_model
 from steps._common import params_of, parser, run
+
+
+def same_run_elsewhere(out: Path, digest: str, data: str, setup: dict) -> tuple[dict, pd.DataFrame] | None:
+    """A finished run of the same training (params digest, prepared data, CPU model, threads, torch) in
+    another study's CSV beside `out`, with its curves: training it again would give the same numbers."""
+    for other in sorted(out.parent.glob("*.csv")):
+        if other == out or other.stem.endswith("_pr") or not curves_path(other).exists():
+            continue
+        runs = pd.read_csv(other, dtype={"data": str})
+        if not {"params", "data", *setup}.issubset(runs.columns):
+            continue
+        match = (runs["params"] == digest) & (runs["data"] == data)
+        for key, value in setup.items():
+            match &= runs[key].astype(str) == str(value)
+        if match.any():
+            row = runs[match].iloc[0]
+            curves = pd.read_csv(curves_path(other))
+            chosen = curves[(curves["variant"] == row["variant"]) & (curves["seed"] == row["seed"])]
+            if len(chosen):
+                return {**row.to_dict(), "_source": str(other)}, chosen.drop(columns=["variant", "seed"])
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -75,22 +99,30 @@ def main(argv: list[str] | None = None) -> None:
                     done = done[~stale].reset_index(drop=True)
                     if not curves.empty:
                         curves = curves[~((curves["variant"] == variant) & (curves["seed"] == seed))]
-                with tempfile.TemporaryDirectory() as tmp:
-                    train_model(vp, args.media, args.index, Path(tmp) / "model", progress=not args.quiet,
-                                state_dir=Path(tmp) / "state")
-                    device = pick_device(vp.train.device)
-                    model, config = load_model(Path(tmp) / "model", device)
-                    evaluation = evaluate_trained(model, config, args.media, vp, device)
-                metrics = evaluation.metrics
                 command = (f"python -m steps.ablation --study {args.study} --variants {variant} --seeds {seed}"
                            f" --threads {threads} --media {args.media} --out {args.out}")
-                row = {"variant": variant, "seed": seed, "params": digest, **metrics, "data": data,
-                       **compute_setup(), "command": command}
+                setup = compute_setup()
+                found = same_run_elsewhere(out, digest, data, setup)
+                if found is not None:  # the same training in another study (e.g. the default in two studies)
+                    row, run_curve = found
+                    source = row.pop("_source")
+                    row = {**row, "variant": variant, "command": command}
+                    curves = pd.concat([curves, run_curves(run_curve, variant, seed)], ignore_index=True)
+                    print(f"{variant} seed {seed}: the same run is in {source}; copied")
+                else:
+                    with tempfile.TemporaryDirectory() as tmp:
+                        train_model(vp, args.media, args.index, Path(tmp) / "model", progress=not args.quiet,
+                                    state_dir=Path(tmp) / "state")
+                        device = pick_device(vp.train.device)
+                        model, config = load_model(Path(tmp) / "model", device)
+                        evaluation = evaluate_trained(model, config, args.media, vp, device)
+                    row = {"variant": variant, "seed": seed, "params": digest, **evaluation.metrics, "data": data,
+                           **setup, "command": command}
+                    curves = pd.concat([curves, run_curves(evaluation.pr_curve, variant, seed)], ignore_index=True)
                 done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)
-                curves = pd.concat([curves, run_curves(evaluation.pr_curve, variant, seed)], ignore_index=True)
                 write_text(curves_out, curves.to_csv(index=False))  # first: a row never lacks its curves
                 write_text(out, done.to_csv(index=False))
-                print(f"{variant} seed {seed}: bi_avg {metrics['bi_avg']:.3f}, multi_avg {metrics['multi_avg']:.3f}")
+                print(f"{variant} seed {seed}: bi_avg {row['bi_avg']:.3f}, multi_avg {row['multi_avg']:.3f}")
         with pd.option_context("display.precision", 3):
             print(summarise(done, study=args.study).to_string(index=False))
 

@@ -51,6 +51,12 @@ def test_ablation_appends_runs_and_skips_finished_ones(tmp_path, params, media_d
     again = pd.read_csv(tmp_path / "ablation.csv", dtype={"data": str})
     assert len(again) == 1 and again["data"].iloc[0] == str(runs["data"].iloc[0])
     assert len(pd.read_csv(tmp_path / "ablation_pr.csv")) == 11
+    other = [a if a != str(tmp_path / "ablation.csv") else str(tmp_path / "other.csv") for a in argv]
+    ablation.main(other)  # the same training in another study beside it: copied, not trained
+    assert "copied" in capsys.readouterr().out
+    copied = pd.read_csv(tmp_path / "other.csv", dtype={"data": str})
+    assert copied.drop(columns="command").equals(again.drop(columns="command"))
+    assert len(pd.read_csv(tmp_path / "other_pr.csv")) == 11
 
 
 def _curve(scale: float) -> pd.DataFrame:
