@@ -1,7 +1,8 @@
 """ItemSource: a split of the store as `len()` and numpy-like row access to decoded items.
 
 `source[i]` is item i as the uint8 (or code) array preparation made, `source[rows]` those
-items stacked, and `source[i, f]` frame f of video i alone (the training sampler draws one
+items stacked, `source[rows, ...]` numpy indexing after the rows, and `source[i, f]` frame f
+of video i alone (the training sampler draws one
 frame of a video, so it decodes one JPEG, not all of them). Each member is read with one
 os.pread at the offset the members table gives, and its crc32 is checked, so a damaged
 shard is named at the first bad read; shard sizes are checked on opening. File handles are
@@ -97,9 +98,13 @@ class ItemSource:
         return np.stack([self._member(row, c) for c in range(len(self.columns))])
 
     def __getitem__(self, key: Any) -> np.ndarray:
-        if isinstance(key, tuple):  # (row, frame): one frame of a video
-            row, frame = key
-            return self._member(int(row) % self.count, int(frame))
+        if isinstance(key, tuple):  # (row, frame, ...): one frame of a video decoded alone; else the rows, then the rest
+            row, rest = key[0], key[1:]
+            if self.names[0].startswith("f") and isinstance(row, (int, np.integer)) and rest \
+                    and isinstance(rest[0], (int, np.integer)):
+                return self._member(int(row) % self.count, int(rest[0]))[rest[1:]]
+            items = self[row]
+            return items[rest] if isinstance(row, (int, np.integer)) else items[(slice(None), *rest)]
         if isinstance(key, (int, np.integer)):
             return self.item(int(key))
         rows = np.arange(self.count)[key] if isinstance(key, slice) else np.asarray(key, dtype=np.int64)
