@@ -46,7 +46,7 @@ Extra = Callable[[np.ndarray], np.ndarray]
 class PreparedSplit:
     media: str
     split: str
-    data: ItemSource  # decoded on access, row by row
+    data: ItemSource | np.ndarray  # the store's items, decoded on access; or an array (a search query)
     ids: list[str]
     labels: np.ndarray  # int64
 

@@ -229,3 +229,15 @@ def test_a_source_pickles_for_loader_workers(tmp_path, index_dir, params):
     split.data[0]
     copy = pickle.loads(pickle.dumps(split.data))
     assert np.array_equal(copy[4], split.data[4])
+
+
+def test_a_query_is_stored_as_the_training_items_were(tmp_path, index_dir, params):
+    """Search prepares a query file with as_stored: the same pixels as the store gives back for that file."""
+    from fgcross.data.store.codec import as_stored
+
+    index = read_index(index_dir)
+    for media, section in (("image", "images"), ("video", "frames"), ("audio", "spectrogram")):
+        _prepare(index, params, media, section, tmp_path / media)
+        path = index.root / index.items(media, "train")["path"].iloc[3]
+        query = as_stored(media, converter(media, params.section(section))(path), SMALL.jpeg_quality)
+        assert np.array_equal(query, load_split(tmp_path / media, "train").data[3]), media

@@ -109,6 +109,16 @@ JPEG_DECODERS: dict[str, Decoder] = {"simplejpeg": decode_simplejpeg, "torchvisi
 DEFAULT_DECODER = "simplejpeg"
 
 
+def as_stored(media: str, item: np.ndarray, quality: int) -> np.ndarray:
+    """An item as a reader of the store gets it back (a search query must look like the
+    training data: photos and frames through the same JPEG round trip)."""
+    if media in LOSSY and item.ndim == 4:
+        return np.stack([decode_simplejpeg(encode_jpeg(frame, quality)) for frame in item])
+    if media in LOSSY and is_picture(item):
+        return decode_simplejpeg(encode_jpeg(item, quality))
+    return item
+
+
 def decode_member(name: str, data: bytes, jpeg: Decoder) -> np.ndarray:
     """A member's array from its bytes, chosen by its extension."""
     if name.endswith(".jpg") or name == "jpg":
