@@ -191,11 +191,20 @@ def load_split(folder: str | Path, split: str, decoder: str | None = None) -> Pr
     return PreparedSplit(meta["media"], split, data, table["id"].tolist(), table["label"].to_numpy(np.int64))
 
 
+def has_extra(folder: str | Path, name: str) -> bool:
+    """Whether a complete store of a present media keeps the side array `name` (video: `preview`)."""
+    folder = Path(folder)
+    if not (folder / "meta.json").is_file():
+        return False
+    meta = read_meta(folder)
+    return bool(meta["present"]) and name in meta["extras"]
+
+
 def load_extra(folder: str | Path, split: str, name: str) -> ItemSource:
     """A side array (e.g. `preview`), decoded on access, one row per item of the split."""
     folder = Path(folder)
     return ItemSource(folder, split, read_meta(folder)["splits"][split], extra=name)
 
 
-__all__ = ["PreparedSplit", "StoreError", "StoreSettings", "finish_prepared", "is_present", "load_extra",
-           "load_split", "prepare_media", "resolve_processes"]
+__all__ = ["PreparedSplit", "StoreError", "StoreSettings", "finish_prepared", "is_present", "has_extra",
+           "load_extra", "load_split", "prepare_media", "resolve_processes"]
