@@ -17,6 +17,7 @@ BENCHMARKS = {
     "frames_speed": "25 frames from a 30 s 720p MP4 vs decoding every frame (issue 4: >= 3x)",
     "prepare_scaling": "a preparation stage with 2 processes vs 1 (issue 4: >= 1.7x)",
     "loader_speed": "training loader vs model step (issue 4: >= 2x; issue 5: training >= 90% of the model)",
+    "store_speed": "store vs uint8: bytes on photos (<= 1/6), decode+augment at 448 (>= 150/s), disk peak (<= 1.1x)",
     "train_throughput": "model step samples/s at the default config (CUDA + bf16 vs float32 where a GPU is)",
     "gpu_check": "versions, AMP/compile steps, DDP, resnet50 images/s and PKU epoch hours (CUDA; CPU: skips, says so)",
     "index_speed": "indexing a 40,000-entry list with content probes (issue 3: <= 60 s)",

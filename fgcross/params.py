@@ -50,6 +50,8 @@ class SyntheticParams:
 class PrepareParams:
     shards: int
     processes: int
+    shard_items: int
+    jpeg_quality: int
 
 
 @dataclass(frozen=True)

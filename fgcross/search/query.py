@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from fgcross.data.prepared import PreparedSplit
+from fgcross.data.store.codec import as_stored
 from fgcross.embeddings import embed_split
 from fgcross.errors import QueryError
 from fgcross.media.converters import converter
@@ -83,6 +84,8 @@ class QueryEncoder:
             data = self.converters[media](Path(path))
         except Exception as err:  # noqa: BLE001 - any decoder failure is a bad query file
             raise QueryError(f"{path}: cannot read this {media} file: {err}") from err
+        if "store" in self.config:  # models trained on the store: the query as the store gives items back
+            data = as_stored(media, data, int(self.config["store"]["jpeg_quality"]))
         split = PreparedSplit(media, "query", data[None], ["query"], np.zeros(1, np.int64))
         return embed_split(self.model, split, self.input_size, self.device)["features"][0]
 

@@ -135,6 +135,7 @@ def save_model(out_dir: str | Path, state: dict[str, Any], cfg: ModelConfig, par
     write_json(Path(out_dir) / "config.json", {
         "model": cfg.to_dict(), "pretrained": params.model.pretrained, "media": media,
         "classes": classes, "preparation": {s: section_dict(params.section(s)) for s in PREPARATION_SECTIONS},
+        "store": {"jpeg_quality": params.prepare.jpeg_quality},  # a search query is stored as the training data was
     })
 
 
