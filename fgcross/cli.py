@@ -122,7 +122,7 @@ def cmd_import_official(args: argparse.Namespace, _sp: SearchParams) -> None:
     from fgcross.evaluation import evaluate_embeddings
     from fgcross.io import write_json
     from fgcross.losses import CenterLoss
-    from fgcross.models.fgcrossnet import build_model
+    from fgcross.models.factory import build_model
     from fgcross.models.official import load_official
     from fgcross.training.pipeline import model_config, present_media, save_model
 
