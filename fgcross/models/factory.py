@@ -29,4 +29,4 @@ def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
     backbone, width, adapters, backbones = build_parts(cfg, pretrained)
     if cfg.method == "fgcrossnet":
         return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones)
-    return MethodNet(backbone, width, cfg.num_classes, adapters, backbones, HEADS[cfg.method](width, cfg))
+    return MethodNet(backbone, width, cfg.num_classes, adapters, backbones, lambda: HEADS[cfg.method](width, cfg))

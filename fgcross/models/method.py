@@ -16,6 +16,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from collections.abc import Callable
+
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.scoring import normalise
 
@@ -48,12 +50,15 @@ class MethodHead(nn.Module):
 
 
 class MethodNet(FGCrossNet):
-    """FGCrossNet's parts and a method head; `forward(..., return_aux=True)` adds the head's arrays."""
+    """FGCrossNet's parts and a method head; `forward(..., return_aux=True)` adds the head's arrays.
+
+    `make_head` is called after FGCrossNet's classifier is drawn, so that for a seed every part
+    FGCrossNet has starts from FGCrossNet's weights (tested)."""
 
     def __init__(self, backbone: nn.Module | None, width: int, num_classes: int, adapters: dict[str, nn.Module],
-                 backbones: dict[str, nn.Module] | None, head: MethodHead) -> None:
+                 backbones: dict[str, nn.Module] | None, make_head: Callable[[], MethodHead]) -> None:
         super().__init__(backbone, width, num_classes, adapters, backbones)
-        self.head = head
+        self.head = make_head()
 
     @property
     def scorer(self) -> str:
