@@ -110,16 +110,17 @@ class Scorer:
         item (or the gallery rows `rows`), computed in gallery chunks that bound the memory."""
         q = _tensors(query)
         params = _tensors(self.params)
-        picked = np.arange(len(next(iter(gallery.values())))) if rows is None else np.asarray(rows)
+        if rows is not None:
+            gallery = {k: v[np.asarray(rows)] for k, v in gallery.items()}
+        n_gallery = len(next(iter(gallery.values())))
         n_query = len(next(iter(q.values())))
         per_item = max(int(np.prod(v.shape[1:-1])) if v.ndim > 2 else 1 for v in q.values())
         per_gallery = max(int(np.prod(v.shape[1:-1])) if v.ndim > 2 else 1 for v in gallery.values())
         step = max(1, BLOCK_ELEMENTS // max(1, n_query * per_item * per_gallery))
-        out = np.empty((n_query, len(picked)), dtype=np.float32)
-        for start in range(0, len(picked), step):
-            chunk = picked[start:start + step]
-            out[:, start:start + len(chunk)] = BLOCKS[self.name](q_media, q, g_media, _tensors(gallery, chunk),
-                                                                 params).numpy()
+        out = np.empty((n_query, n_gallery), dtype=np.float32)
+        for start in range(0, n_gallery, step):
+            part = slice(start, min(start + step, n_gallery))  # a view: no copy of float32 arrays
+            out[:, part] = BLOCKS[self.name](q_media, q, g_media, _tensors(gallery, part), params).numpy()
         return out
 
 

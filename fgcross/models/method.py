@@ -13,10 +13,10 @@ network for `aux` (the head's arrays) only when the objective or the scorer need
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
-
-from collections.abc import Callable
 
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.scoring import normalise
