@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -195,3 +197,16 @@ def test_method_trains_its_head_through_the_objective() -> None:
     out["total"].backward()
     assert out["method"].item() > 0 and model.head.relate.weight.grad.abs().sum() > 0
     assert normalise(torch.ones(1, 2)).norm().item() == pytest.approx(1.0)
+
+
+def test_the_schema_offers_exactly_the_factory_methods_and_presets_name_them() -> None:
+    import yaml
+
+    from fgcross.ablation import METHOD_VARIANTS, variant_overrides
+    from fgcross.models import METHODS
+
+    schema = yaml.safe_load(Path("fgcross/defaults/params.schema.yaml").read_text(encoding="utf-8"))
+    assert tuple(schema["properties"]["model"]["properties"]["method"]["enum"]) == METHODS
+    for method in ("mcsm", "cran"):
+        assert variant_overrides(METHOD_VARIANTS[method]) == {"model.method": method, "model.method_dim": 64,
+                                                              "loss.method_weight": 1.0}
