@@ -26,9 +26,12 @@ def config(method: str, classes: int = 3) -> ModelConfig:
 
 def test_mcsm_fusion_weights_are_non_negative_and_sum_to_one() -> None:
     head = MCSMHead(width=16, dim=8)
-    with torch.no_grad():
-        head.fusion.copy_(torch.randn(head.fusion.shape) * 30)  # far from the uniform start
+    torch.testing.assert_close(head.fusion_weights(), torch.full((4, 4, 4), 0.25))  # uniform at the start
+    with torch.no_grad():  # far from the uniform start, one logit very large
+        head.fusion.copy_(torch.randn(head.fusion.shape, generator=torch.Generator().manual_seed(0)) * 3)
+        head.fusion[0, 0, 0] = 1e4
     weights = head.fusion_weights()
+    assert torch.isfinite(weights).all() and weights[0, 0, 0] == 1
     assert weights.shape == (len(MEDIA), len(MEDIA), len(MEDIA))
     assert (weights >= 0).all()
     torch.testing.assert_close(weights.sum(-1), torch.ones(len(MEDIA), len(MEDIA)))
