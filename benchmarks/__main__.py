@@ -23,6 +23,7 @@ BENCHMARKS = {
     "index_speed": "indexing a 40,000-entry list with content probes (issue 3: <= 60 s)",
     "eval_speed": "the evaluation protocol at PKU test size vs the loop definition (issue 6: >= 40x)",
     "quadruplet_memory": "quadruplet loss peak memory at B=256, D=200 (issue 5: <= 2 GB)",
+    "pairwise_scoring": "MCSM's and CRAN's scorers at PKU eval size vs the inner product (issue 21: reported)",
     "search_latency": "one query (each media) against a 21,478-item gallery, warm vs first query (issue 8: <= 200 ms)",
     "pku_rehearsal": "every stage at 1/16, 1/8, 1/4 of PKU FG-XMedia's counts: growth exponents (issue 15: <= 1.1)",
     "report_time": "the HTML reports of the last pipeline run, pages in parallel vs one at a time (issue 7: <= 60 s)",

@@ -4,7 +4,8 @@
   term helps.
 - `methods`: FGCrossNet beside the methods it is compared with: separate backbones per
   media (model.shared: false), modality-adversarial training (ACMR), and TNN-C-CCA (a
-  cross-media triplet loss and cluster-CCA). FGCrossNet's claim is that one uniform
+  cross-media triplet loss and cluster-CCA), MCSM and CRAN (presets/mcsm.yaml, presets/cran.yaml,
+  ranked by their pairwise scorers). FGCrossNet's claim is that one uniform
   network beats methods that treat media apart.
 
 Claims like these need more than one seed on a small dataset: run-to-run spread from the
@@ -44,6 +45,8 @@ METHOD_VARIANTS: dict[str, Variant] = {
     "separate-backbones": {"model.shared": False},
     "adversarial": {"loss.adversarial_weight": 0.1},
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
+    "mcsm": {PRESET: "mcsm"},
+    "cran": {PRESET: "cran"},
 }
 STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]

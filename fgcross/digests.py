@@ -26,7 +26,9 @@ NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, 
                 ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
                 ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
                 ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01,
-                ("train", "steps_per_epoch"): 0}
+                ("train", "steps_per_epoch"): 0,
+                # issue 21: the methods compared with FGCrossNet (fgcross.models.factory)
+                ("model", "method"): "fgcrossnet", ("model", "method_dim"): 64, ("loss", "method_weight"): 1.0}
 
 _EDGE = 1 << 20  # bytes hashed at each end of a large array
 

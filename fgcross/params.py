@@ -99,6 +99,8 @@ class ModelParams:
     text_embed_dim: int
     text_branch: str
     shared: bool
+    method: str
+    method_dim: int
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,7 @@ class LossParams:
     triplet_weight: float
     triplet_margin: float
     cca_weight: float
+    method_weight: float
 
 
 @dataclass(frozen=True)

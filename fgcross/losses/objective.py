@@ -2,7 +2,7 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial), multiplies each by its weight and sums them in that same order: the order
+adversarial, method), multiplies each by its weight and sums them in that same order: the order
 fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
 (the ranking term trains in stage 2 only): `forward` takes the names to skip.
@@ -13,7 +13,7 @@ classifier), so their optimiser groups and their checkpoint state come from it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,16 +45,18 @@ class ObjectiveInput:
     every_labels: torch.Tensor
     every_media: torch.Tensor  # each row's media code
     pooled: torch.Tensor | None = None  # every media's pooled features, concatenated
+    aux: dict[str, dict[str, torch.Tensor]] | None = None  # a method head's arrays per media (fgcross.models.method)
 
     @classmethod
     def build(cls, logits: Mapping[str, torch.Tensor], labels: dict[str, torch.Tensor], codes: Mapping[str, int],
-              pooled: Mapping[str, torch.Tensor] | None = None) -> ObjectiveInput:
+              pooled: Mapping[str, torch.Tensor] | None = None,
+              aux: dict[str, dict[str, torch.Tensor]] | None = None) -> ObjectiveInput:
         """From the network's outputs (any precision: the losses are computed in float32)."""
         media = list(labels)
         every_pooled = torch.cat([pooled[m].float() for m in media]) if pooled is not None else None
         out = {m: v.float() for m, v in logits.items()}
         return cls(out, labels, torch.cat([out[m] for m in media]), torch.cat([labels[m] for m in media]),
-                   torch.cat([torch.full_like(labels[m], codes[m]) for m in media]), every_pooled)
+                   torch.cat([torch.full_like(labels[m], codes[m]) for m in media]), every_pooled, aux)
 
 
 class CrossEntropyTerm(nn.Module):
@@ -132,6 +134,24 @@ class AdversarialTerm(nn.Module):
         return [{"params": self.classifier.parameters(), "lr": lr, "weight_decay": weight_decay}]
 
 
+class MethodTerm(nn.Module):
+    """The loss of model.method's head (MCSM: per-space and fused; CRAN: three-level alignment),
+    on the head's arrays. The head belongs to the network (its parameters train and are saved
+    with it), so the term keeps the head's loss function, not the head as a submodule."""
+
+    needs_aux = True
+
+    def __init__(self, loss: Callable[[dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]], torch.Tensor]
+                 ) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, inp: ObjectiveInput) -> torch.Tensor:
+        if inp.aux is None:
+            raise ValueError("the method term needs the method head's arrays (ObjectiveInput.aux)")
+        return self.loss(inp.aux, inp.labels)
+
+
 class Objective(nn.Module):
     """Weighted sum of named terms, computed and summed in the order of `terms`.
 
@@ -157,6 +177,11 @@ class Objective(nn.Module):
     def needs_features(self) -> bool:
         """Whether a term needs the network's pooled features, not only its logits."""
         return any(getattr(term, "needs_features", False) for term in self.term_modules.values())
+
+    @property
+    def needs_aux(self) -> bool:
+        """Whether a term needs the method head's arrays (the network's `return_aux`)."""
+        return any(getattr(term, "needs_aux", False) for term in self.term_modules.values())
 
     def forward(self, inp: ObjectiveInput, skip: Collection[str] = ()) -> dict[str, torch.Tensor]:
         """{name: weight x term} for every term not in `skip`, and their sum under TOTAL."""
@@ -188,9 +213,12 @@ class Objective(nn.Module):
 
 
 def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_media: int,
-                    centers: CenterLoss | None = None) -> Objective:
+                    centers: CenterLoss | None = None,
+                    method_loss: Callable[[dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]],
+                                          torch.Tensor] | None = None) -> Objective:
     """The objective of the `loss` params: its terms in the order ce, center, ranking, triplet,
-    cca, adversarial; a term whose weight is not positive is not built.
+    cca, adversarial, method; a term whose weight is not positive is not built, nor the method
+    term without a `method_loss` (the head's loss of a model.method other than fgcrossnet).
 
     `centers` are the class centres to train (made here when not given): the pipeline draws
     them right after the network, so that the random initialisation is the same as ever,
@@ -211,4 +239,6 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
     if loss.adversarial_weight > 0:
         learnable["modality"] = ModalityClassifier(pooled_width, num_media)
         terms["adversarial"] = (loss.adversarial_weight, AdversarialTerm(learnable["modality"]))
+    if loss.method_weight > 0 and method_loss is not None:
+        terms["method"] = (loss.method_weight, MethodTerm(method_loss))
     return Objective(terms, learnable)

@@ -1,6 +1,8 @@
 """FGCrossNet: one CNN shared by all media, built by small factories from the `model` params;
+the methods built on its parts (MCSM, CRAN: `model.method`, fgcross.models.factory);
 checkpoints, and reading a trained model folder (saved)."""
 
-from fgcross.models.fgcrossnet import FGCrossNet, build_model
+from fgcross.models.factory import METHODS, build_model
+from fgcross.models.fgcrossnet import FGCrossNet
 
-__all__ = ["FGCrossNet", "build_model"]
+__all__ = ["METHODS", "FGCrossNet", "build_model"]

@@ -17,7 +17,8 @@ from typing import Any
 import torch
 
 from fgcross.models.checkpoint import load_checkpoint
-from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
+from fgcross.models.factory import build_model
+from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig
 
 
 def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[FGCrossNet, dict[str, Any]]:

@@ -133,11 +133,14 @@ class Trainer:
         inputs = {m: to_model_input(m, batch[m], self.device) for m in media}
         labels = {m: batch[f"{m}_labels"].to(self.device) for m in media}
         dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
-        features = self.objective.needs_features
+        features, aux = self.objective.needs_features, self.objective.needs_aux
         with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp):
-            out = self.net(inputs, return_features=True) if features else self.net(inputs)
-        logits, pooled = out if features else (out, None)
-        inp = ObjectiveInput.build(logits, labels, MEDIA_CODES, pooled)
+            if aux:  # a method head's arrays (fgcross.models.method): logits, pooled, arrays
+                logits, pooled, arrays = self.net(inputs, return_features=True, return_aux=True)
+            else:
+                out = self.net(inputs, return_features=True) if features else self.net(inputs)
+                (logits, pooled), arrays = (out if features else (out, None)), None
+        inp = ObjectiveInput.build(logits, labels, MEDIA_CODES, pooled if features else None, arrays)
         return self.objective(inp, skip=stage.skipped_terms), inp
 
     def _step_stats(self, losses: dict[str, torch.Tensor], inp: ObjectiveInput) -> StepStats:

@@ -28,7 +28,8 @@ from fgcross.io import write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
 from fgcross.models.checkpoint import save_checkpoint
-from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
+from fgcross.models.factory import build_model
+from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig
 from fgcross.params import Params, section_dict
 from fgcross.training.distributed import World, local_device
 from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
@@ -52,7 +53,8 @@ def model_config(params: Params, num_classes: int) -> ModelConfig:
     m = params.model
     return ModelConfig(backbone=m.backbone, num_classes=num_classes, input_size=m.input_size,
                        text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
-                       text_branch=m.text_branch, shared=m.shared)
+                       text_branch=m.text_branch, shared=m.shared,
+                       method=m.method, method_dim=m.method_dim)
 
 
 @dataclass
@@ -93,7 +95,9 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
               Stage("stage2", t.stage2.epochs, t.stage2.lr, ranking=True, fresh_centers=fresh)]
     lw = params.loss  # typed config: attributes named as the keys of params.yaml's loss section
     # the objective trains the centres drawn above; its modality classifier (if any) is drawn here, after the batches
-    objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers)
+    head = getattr(model, "head", None)  # a method's head (fgcross.models.method) brings its own loss
+    objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers,
+                                method_loss=head.loss if head is not None else None)
     optim = Optim(t.optimizer, t.momentum, t.weight_decay, t.schedule, t.step_size, t.gamma)
     # the resume state is keyed by everything that shapes training, so other params never resume it
     # (the file is named by the params; it also stores the data, media and code it was made with)

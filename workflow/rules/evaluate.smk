@@ -6,7 +6,7 @@ rule evaluate:
         embeddings="exports",
         index="build/index",
         code=code("steps/evaluate.py", "fgcross/evaluation.py", "fgcross/metrics.py", "fgcross/inner_product.py",
-                  "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
+                  "fgcross/scoring.py", "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
     output:
         metrics="metrics/eval.json",
         retrieval="metrics/retrieval.json",

@@ -7,8 +7,8 @@ rule train:
     input:
         index="build/index",
         media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
-        code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/losses", "fgcross/devices.py",
-                  "fgcross/data/batches.py", "fgcross/media/stages.py"),
+        code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/scoring.py", "fgcross/losses",
+                  "fgcross/devices.py", "fgcross/data/batches.py", "fgcross/media/stages.py"),
     output:
         model=directory("models"),
         history="plots/train_history.csv",
@@ -37,8 +37,8 @@ rule export:
     input:
         model="models",
         media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
-        code=code("steps/export.py", "fgcross/embeddings.py", "fgcross/models", "fgcross/devices.py",
-                  "fgcross/data/batches.py"),
+        code=code("steps/export.py", "fgcross/embeddings.py", "fgcross/models", "fgcross/scoring.py",
+                  "fgcross/devices.py", "fgcross/data/batches.py"),
     output:
         directory("exports"),
     params:
