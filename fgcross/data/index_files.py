@@ -30,6 +30,13 @@ class Index:
     classes: list[str]  # name of each label
 
     @property
+    def root_label(self) -> str:
+        """The root as a page shows it: relative to the working directory when inside it (a tracked
+        report holds no absolute path of the project), else absolute."""
+        cwd = Path.cwd().resolve()
+        return self.root.relative_to(cwd).as_posix() if self.root.is_relative_to(cwd) else str(self.root)
+
+    @property
     def media(self) -> list[str]:
         present = set(self.manifest["media"])
         return [m for m in MEDIA if m in present]

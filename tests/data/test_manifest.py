@@ -139,6 +139,7 @@ def test_index_records_a_root_inside_the_project_relative_so_a_copy_reads_its_ow
     shutil.copytree(project, copy)
     monkeypatch.chdir(tmp_path)  # read from anywhere: the root is resolved against the index folder
     assert read_index(copy / "build/index").root == (copy / "data/set").resolve()
+    assert read_index(copy / "build/index").root_label == "clone/data/set"  # a page shows no absolute path
     outside = tmp_path / "shared"
     outside.mkdir()
     monkeypatch.chdir(project)
