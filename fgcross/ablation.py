@@ -23,7 +23,7 @@ import torch
 
 from fgcross.config import with_overrides
 from fgcross.embeddings import as_embeddings, embed_prepared
-from fgcross.evaluation import evaluate_embeddings
+from fgcross.evaluation import evaluate_embeddings, reranked_metrics
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.params import Params
 from fgcross.presets import PRESETS_DIR, preset_overrides
@@ -44,8 +44,16 @@ METHOD_VARIANTS: dict[str, Variant] = {
     "separate-backbones": {"model.shared": False},
     "adversarial": {"loss.adversarial_weight": 0.1},
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
+    "beyond": {PRESET: "beyond"},
 }
-STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
+BEYOND_VARIANTS: dict[str, Variant] = {  # presets/beyond.yaml, and each of its parts off in turn
+    "beyond": {PRESET: "beyond"},
+    "no-subword-text": {PRESET: "beyond", "model.text_model": "branch"},
+    "no-supcon": {PRESET: "beyond", "loss.supcon_weight": 0.0},
+    "fgcrossnet": {},
+}
+STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS,
+                                          "beyond": BEYOND_VARIANTS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]
 
 
@@ -68,10 +76,14 @@ def variant_params(params: Params, variant: str, seed: int, study: str = "losses
 @torch.no_grad()
 def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | Path, params: Params,
                    device: torch.device) -> dict[str, float]:
-    """The protocol's metrics of a trained model on the eval split, as the pipeline computes them."""
+    """The protocol's metrics of a trained model on the eval split, as the pipeline computes them, and the
+    two averages after neighbourhood re-ranking (`reranked_bi_avg`, `reranked_multi_avg`: metrics/reranked.json's)."""
     arrays = embed_prepared(model, config["media"], config["model"]["input_size"], media_dir, params.eval.split,
                             device, params.export.batch_size)
-    return evaluate_embeddings(as_embeddings(arrays), params.eval).metrics
+    embeddings = as_embeddings(arrays)
+    reranked = reranked_metrics(embeddings, params.eval)
+    return {**evaluate_embeddings(embeddings, params.eval).metrics,
+            **{f"reranked_{k}": reranked[k] for k in ("bi_avg", "multi_avg") if k in reranked}}
 
 
 def summarise(runs: pd.DataFrame, metrics: tuple[str, ...] = ("bi_avg", "multi_avg"),

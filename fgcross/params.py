@@ -96,6 +96,9 @@ class ModelParams:
     text_embed_dim: int
     text_branch: str
     shared: bool
+    text_model: str
+    text_vocab: int
+    text_width: int
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,10 @@ class LossParams:
     triplet_weight: float
     triplet_margin: float
     cca_weight: float
+    supcon_weight: float
+    supcon_temperature: float
+    proxy_anchor_weight: float
+    multi_similarity_weight: float
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,8 @@ class EvalParams:
     exclude_self: bool
     chunk: int
     backend: str
+    rerank_k: int
+    rerank_alpha: float
 
 
 @dataclass(frozen=True)

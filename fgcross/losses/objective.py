@@ -2,7 +2,7 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial), multiplies each by its weight and sums them in that same order: the order
+adversarial, then the metric-learning terms supcon, proxy_anchor, multi_similarity), multiplies each by its weight and sums them in that same order: the order
 fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
 (the ranking term trains in stage 2 only): `forward` takes the names to skip.
@@ -23,6 +23,7 @@ from torch.nn import functional as F
 
 from fgcross.losses.adversarial import ModalityClassifier, adversarial_loss
 from fgcross.losses.center import CenterLoss
+from fgcross.losses.metric_learning import METRIC_TERMS, MetricLearningTerm, build_metric_loss
 from fgcross.losses.quadruplet import quadruplet_loss
 from fgcross.losses.tnn_c_cca import cluster_cca_loss, cross_media_triplet_loss
 from fgcross.params import LossParams
@@ -190,7 +191,7 @@ class Objective(nn.Module):
 def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_media: int,
                     centers: CenterLoss | None = None) -> Objective:
     """The objective of the `loss` params: its terms in the order ce, center, ranking, triplet,
-    cca, adversarial; a term whose weight is not positive is not built.
+    cca, adversarial, supcon, proxy_anchor, multi_similarity; a term whose weight is not positive is not built.
 
     `centers` are the class centres to train (made here when not given): the pipeline draws
     them right after the network, so that the random initialisation is the same as ever,
@@ -211,4 +212,11 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
     if loss.adversarial_weight > 0:
         learnable["modality"] = ModalityClassifier(pooled_width, num_media)
         terms["adversarial"] = (loss.adversarial_weight, AdversarialTerm(learnable["modality"]))
+    for name in METRIC_TERMS:  # pytorch-metric-learning's losses (issue 20)
+        weight = getattr(loss, f"{name}_weight")
+        if weight > 0:
+            term = MetricLearningTerm(build_metric_loss(name, num_classes, num_classes, loss.supcon_temperature))
+            terms[name] = (weight, term)
+            if name == "proxy_anchor":
+                learnable["proxies"] = term.loss
     return Objective(terms, learnable)
