@@ -2,13 +2,14 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial, then the metric-learning terms supcon, proxy_anchor, multi_similarity), multiplies each by its weight and sums them in that same order: the order
-fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
+adversarial, then pytorch-metric-learning's supcon, proxy_anchor, multi_similarity:
+fgcross.losses.metric_learning), multiplies each by its weight and sums them in that same
+order: the order fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
 (the ranking term trains in stage 2 only): `forward` takes the names to skip.
 
 The objective owns the learnable parts of its terms (the class centres, the modality
-classifier), so their optimiser groups and their checkpoint state come from it.
+classifier, Proxy-Anchor's proxies), so their optimiser groups and their checkpoint state come from it.
 """
 
 from __future__ import annotations
