@@ -97,3 +97,16 @@ def test_a_model_folder_from_before_issue_20_still_loads(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps(config))
     model, _ = load_model(tmp_path)
     assert "text" in model.adapters and not model.encoders
+
+
+def test_the_pipeline_trains_the_tokenizer_on_the_training_texts():
+    from fgcross.config import default_params, with_overrides
+    from fgcross.training.pipeline import model_config
+
+    params = with_overrides(default_params(), {"model.text_model": "subword-cnn", "model.text_vocab": 120}, "test")
+    cfg = model_config(params, 5, codes(TEXTS))
+    assert cfg.text_tokenizer == train_tokenizer([decode_codes(r) for r in codes(TEXTS)], 120)
+    assert load_tokenizer(cfg.text_tokenizer).get_vocab_size() <= 120
+    with pytest.raises(ValueError, match="needs the training texts"):
+        model_config(params, 5, None)
+    assert model_config(default_params(), 5).text_tokenizer == ""  # FGCrossNet's text branch: no tokenizer
