@@ -36,6 +36,7 @@ def test_ablation_appends_runs_and_skips_finished_ones(tmp_path, params, media_d
     ablation.main(argv)
     runs = pd.read_csv(tmp_path / "ablation.csv")
     assert runs[["variant", "seed"]].values.tolist() == [["ce", 0]] and 0 <= runs["bi_avg"].iloc[0] <= 1
-    assert len(runs.columns) == 3 + 18
+    assert len(runs.columns) == 3 + 18 + 2  # variant, seed, params; the 18 mAPs; the two re-ranked averages
+    assert 0 <= runs["reranked_bi_avg"].iloc[0] <= 1 and 0 <= runs["reranked_multi_avg"].iloc[0] <= 1
     ablation.main(argv)
     assert "already in" in capsys.readouterr().out and len(pd.read_csv(tmp_path / "ablation.csv")) == 1
