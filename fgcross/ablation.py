@@ -6,7 +6,8 @@
   media (model.shared: false), modality-adversarial training (ACMR), and TNN-C-CCA (a
   cross-media triplet loss and cluster-CCA), MCSM and CRAN (presets/mcsm.yaml, presets/cran.yaml,
   ranked by their pairwise scorers). FGCrossNet's claim is that one uniform
-  network beats methods that treat media apart.
+  network beats methods that treat media apart. And the method beyond it (`beyond`).
+- `beyond`: presets/beyond.yaml with each of its parts off, and the candidates left out.
 
 Claims like these need more than one seed on a small dataset: run-to-run spread from the
 seed alone is of the same size as the differences (measured: see the README). This module
@@ -24,7 +25,7 @@ import torch
 
 from fgcross.config import with_overrides
 from fgcross.embeddings import as_embeddings, embed_prepared
-from fgcross.evaluation import Evaluation, evaluate_embeddings
+from fgcross.evaluation import Evaluation, evaluate_embeddings, reranked_metrics
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.params import Params
 from fgcross.presets import PRESETS_DIR, preset_overrides
@@ -47,8 +48,19 @@ METHOD_VARIANTS: dict[str, Variant] = {
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
     "mcsm": {PRESET: "mcsm"},
     "cran": {PRESET: "cran"},
+    "beyond": {PRESET: "beyond"},
 }
-STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
+BEYOND_VARIANTS: dict[str, Variant] = {
+    # presets/beyond.yaml, then each of its parts off in turn (its one part today, the subword text
+    # encoder: off, it is FGCrossNet), then the candidates that the single-seed selection left out
+    "beyond": {PRESET: "beyond"},
+    "fgcrossnet": {},
+    "beyond+supcon": {PRESET: "beyond", "loss.supcon_weight": 1.0},
+    "beyond-transformer": {PRESET: "beyond", "model.text_model": "subword-transformer"},
+    "fgcrossnet+supcon": {"loss.supcon_weight": 1.0},
+}
+STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS,
+                                          "beyond": BEYOND_VARIANTS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]
 
 
@@ -70,11 +82,15 @@ def variant_params(params: Params, variant: str, seed: int, study: str = "losses
 
 @torch.no_grad()
 def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | Path, params: Params,
-                   device: torch.device) -> Evaluation:
-    """A trained model on the eval split, evaluated as the pipeline does (metrics, curves, ...)."""
+                   device: torch.device) -> tuple[Evaluation, dict[str, float]]:
+    """A trained model on the eval split, evaluated as the pipeline does (metrics, curves, ...), and the
+    two averages after neighbourhood re-ranking (`reranked_bi_avg`, `reranked_multi_avg`: metrics/reranked.json's)."""
     arrays = embed_prepared(model, config["media"], config["model"]["input_size"], media_dir, params.eval.split,
                             device, params.export.batch_size)
-    return evaluate_embeddings(as_embeddings(arrays), params.eval)
+    embeddings = as_embeddings(arrays)
+    reranked = reranked_metrics(embeddings, params.eval)
+    return (evaluate_embeddings(embeddings, params.eval),
+            {f"reranked_{k}": reranked[k] for k in ("bi_avg", "multi_avg") if k in reranked})
 
 
 def curves_path(results: str | Path) -> Path:

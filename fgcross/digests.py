@@ -28,7 +28,11 @@ NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, 
                 ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01,
                 ("train", "steps_per_epoch"): 0,
                 # issue 21: the methods compared with FGCrossNet (fgcross.models.factory)
-                ("model", "method"): "fgcrossnet", ("model", "method_dim"): 64, ("loss", "method_weight"): 1.0}
+                ("model", "method"): "fgcrossnet", ("model", "method_dim"): 64, ("loss", "method_weight"): 1.0,
+                # issue 20: the parts of the method beyond FGCrossNet, off
+                ("model", "text_model"): "branch", ("model", "text_vocab"): 2000, ("model", "text_width"): 256,
+                ("loss", "supcon_weight"): 0.0, ("loss", "supcon_temperature"): 0.1,
+                ("loss", "proxy_anchor_weight"): 0.0, ("loss", "multi_similarity_weight"): 0.0}
 
 _EDGE = 1 << 20  # bytes hashed at each end of a large array
 

@@ -7,7 +7,7 @@ call `evaluate_embeddings`, so a study's row and the pipeline's eval.json cannot
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from fgcross.metrics import (
     retrieval_scores,
 )
 from fgcross.params import EvalParams
+from fgcross.rerank import neighbourhood_expand
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,17 @@ def evaluate_embeddings(embeddings: dict[str, Embeddings], ev: EvalParams,
     curve = pd.DataFrame({"recall": RECALL_LEVELS.round(1),
                           **{k: np.round(v, 6) for k, v in zip(directions, curves.values(), strict=True)}})
     return Evaluation(metrics, extended_metrics(scores), per_class, diagnostics(embeddings), curve)
+
+
+def reranked_metrics(embeddings: dict[str, Embeddings], ev: EvalParams) -> dict[str, float]:
+    """The protocol's metrics after neighbourhood re-ranking (fgcross.rerank) with `ev.rerank_k`
+    neighbours over every media of the split together; metrics/reranked.json, beside eval.json."""
+    media = list(embeddings)
+    stacked = np.concatenate([embeddings[m].features for m in media])
+    expanded = neighbourhood_expand(stacked, ev.rerank_k, ev.rerank_alpha, ev.chunk)
+    parts = np.split(expanded, np.cumsum([len(embeddings[m].features) for m in media])[:-1])
+    moved = {m: replace(embeddings[m], features=part) for m, part in zip(media, parts, strict=True)}
+    return protocol_metrics(retrieval_scores(moved, chunk=ev.chunk, backend=ev.backend), exclude_self=ev.exclude_self)
 
 
 def tracked_metrics(evaluation: Evaluation) -> dict[str, float]:

@@ -101,6 +101,9 @@ class ModelParams:
     shared: bool
     method: str
     method_dim: int
+    text_model: str
+    text_vocab: int
+    text_width: int
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,10 @@ class LossParams:
     triplet_margin: float
     cca_weight: float
     method_weight: float
+    supcon_weight: float
+    supcon_temperature: float
+    proxy_anchor_weight: float
+    multi_similarity_weight: float
 
 
 @dataclass(frozen=True)
@@ -163,6 +170,8 @@ class EvalParams:
     exclude_self: bool
     chunk: int
     backend: str
+    rerank_k: int
+    rerank_alpha: float
 
 
 @dataclass(frozen=True)

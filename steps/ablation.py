@@ -1,7 +1,9 @@
 """Studies over seeds on the current params, each variant trained with several seeds on the
 prepared media: `--study losses` (cross-entropy only, + center, + center + ranking; writes
 metrics/ablation.csv) or `--study methods` (FGCrossNet, separate backbones, adversarial,
-TNN-C-CCA; writes metrics/methods.csv).
+TNN-C-CCA, and the method beyond FGCrossNet; writes metrics/methods.csv) or `--study beyond`
+(presets/beyond.yaml, then each of its parts off in turn, and FGCrossNet; writes
+metrics/beyond_ablation.csv).
 
 Not a pipeline stage (it trains variants x seeds models): run it after the preparation
 stages, e.g. `python -m steps.ablation --seeds 0 1 2`. Each finished run is appended to the
@@ -36,6 +38,9 @@ from fgcross.models.saved import load_model
 from fgcross.training.pipeline import train_model
 from steps._common import params_of, parser, run
 
+DEFAULT_OUT = {"losses": "metrics/ablation.csv", "methods": "metrics/methods.csv",
+               "beyond": "metrics/beyond_ablation.csv"}
+
 
 def same_run_elsewhere(out: Path, digest: str, data: str, setup: dict) -> tuple[dict, pd.DataFrame] | None:
     """A finished run of the same training (params digest, prepared data, CPU model, threads, torch) in
@@ -64,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--index", default="build/index", help="the index stage's folder")
     p.add_argument("--study", default="losses", choices=list(STUDIES), help="what to compare")
     p.add_argument("--out", help="results, one row per run (default: metrics/ablation.csv for losses, "
-                                 "metrics/methods.csv for methods)")
+                                 "metrics/methods.csv for methods, metrics/beyond_ablation.csv for beyond)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--variants", nargs="+", help="the study's variants to run (default: all)")
     p.add_argument("--threads", type=int, default=0,
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [v for v in variants if v not in STUDIES[args.study]]
     if unknown:
         p.error(f"unknown variant(s) {unknown} for --study {args.study}: {list(STUDIES[args.study])}")
-    args.out = args.out or ("metrics/ablation.csv" if args.study == "losses" else "metrics/methods.csv")
+    args.out = args.out or DEFAULT_OUT[args.study]
     params = params_of(args)
 
     def body() -> None:
@@ -115,8 +120,9 @@ def main(argv: list[str] | None = None) -> None:
                                     state_dir=Path(tmp) / "state")
                         device = pick_device(vp.train.device)
                         model, config = load_model(Path(tmp) / "model", device)
-                        evaluation = evaluate_trained(model, config, args.media, vp, device)
-                    row = {"variant": variant, "seed": seed, "params": digest, **evaluation.metrics, "data": data,
+                        evaluation, reranked = evaluate_trained(model, config, args.media, vp, device)
+                    row = {"variant": variant, "seed": seed, "params": digest, **evaluation.metrics, **reranked,
+                           "data": data,
                            **setup, "command": command}
                     curves = pd.concat([curves, run_curves(evaluation.pr_curve, variant, seed)], ignore_index=True)
                 done = pd.concat([done, pd.DataFrame([row])], ignore_index=True)

@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ablation", default="metrics/ablation.csv", help="results of python -m steps.ablation")
     p.add_argument("--methods", default="metrics/methods.csv",
                    help="results of python -m steps.ablation --study methods")
+    p.add_argument("--beyond", default="metrics/beyond_ablation.csv",
+                   help="results of python -m steps.ablation --study beyond")
     p.add_argument("--stage-times", default="logs/stage_times.jsonl", help="wall times the steps recorded")
     p.add_argument("--throughput", default="logs/train_throughput.csv",
                    help="samples/s per epoch that the train step logged")
@@ -55,7 +57,7 @@ def notebook_parameters(args: argparse.Namespace, params: Params) -> dict[str, A
         "audio_seconds": rp.audio_seconds, "audio_rate": rp.audio_rate, "seed": params.train.seed,
         "tracking_uri": tracking_uri(tp, project_root()) if tp.enabled else "",
         "experiment": tp.experiment, "ablation_path": args.ablation,
-        "methods_path": args.methods, "methods_pr_path": str(curves_path(args.methods)),
+        "methods_path": args.methods, "methods_pr_path": str(curves_path(args.methods)), "beyond_path": args.beyond,
         "params_path": args.params, "stage_times_path": args.stage_times, "throughput_path": args.throughput,
     }
 

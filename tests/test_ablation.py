@@ -38,7 +38,9 @@ def test_ablation_appends_runs_and_skips_finished_ones(tmp_path, params, media_d
     ablation.main(argv)
     runs = pd.read_csv(tmp_path / "ablation.csv")
     assert runs[["variant", "seed"]].values.tolist() == [["ce", 0]] and 0 <= runs["bi_avg"].iloc[0] <= 1
-    assert list(runs.columns[21:]) == ["data", "cpu", "threads", "torch", "command"]
+    assert len(runs.columns) == 3 + 18 + 2 + 5  # variant, seed, params; the 18 mAPs; 2 re-ranked; provenance
+    assert 0 <= runs["reranked_bi_avg"].iloc[0] <= 1 and 0 <= runs["reranked_multi_avg"].iloc[0] <= 1
+    assert list(runs.columns[23:]) == ["data", "cpu", "threads", "torch", "command"]
     assert runs["cpu"].iloc[0] == cpu_model() and runs["threads"].iloc[0] >= 1
     assert runs["command"].iloc[0].startswith("python -m steps.ablation --study losses --variants ce --seeds 0 ")
     curves = pd.read_csv(tmp_path / "ablation_pr.csv")

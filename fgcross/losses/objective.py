@@ -2,13 +2,14 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial, method), multiplies each by its weight and sums them in that same order: the order
-fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
+adversarial, method, then pytorch-metric-learning's supcon, proxy_anchor, multi_similarity:
+fgcross.losses.metric_learning), multiplies each by its weight and sums them in that same
+order: the order fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
 (the ranking term trains in stage 2 only): `forward` takes the names to skip.
 
 The objective owns the learnable parts of its terms (the class centres, the modality
-classifier), so their optimiser groups and their checkpoint state come from it.
+classifier, Proxy-Anchor's proxies), so their optimiser groups and their checkpoint state come from it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from torch.nn import functional as F
 
 from fgcross.losses.adversarial import ModalityClassifier, adversarial_loss
 from fgcross.losses.center import CenterLoss
+from fgcross.losses.metric_learning import METRIC_TERMS, MetricLearningTerm, build_metric_loss
 from fgcross.losses.quadruplet import quadruplet_loss
 from fgcross.losses.tnn_c_cca import cluster_cca_loss, cross_media_triplet_loss
 from fgcross.params import LossParams
@@ -217,8 +219,9 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
                     method_loss: Callable[[dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]],
                                           torch.Tensor] | None = None) -> Objective:
     """The objective of the `loss` params: its terms in the order ce, center, ranking, triplet,
-    cca, adversarial, method; a term whose weight is not positive is not built, nor the method
-    term without a `method_loss` (the head's loss of a model.method other than fgcrossnet).
+    cca, adversarial, method, supcon, proxy_anchor, multi_similarity; a term whose weight is not positive
+    is not built, nor the method term without a `method_loss` (the head's loss of a model.method other
+    than fgcrossnet).
 
     `centers` are the class centres to train (made here when not given): the pipeline draws
     them right after the network, so that the random initialisation is the same as ever,
@@ -241,4 +244,11 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
         terms["adversarial"] = (loss.adversarial_weight, AdversarialTerm(learnable["modality"]))
     if loss.method_weight > 0 and method_loss is not None:
         terms["method"] = (loss.method_weight, MethodTerm(method_loss))
+    for name in METRIC_TERMS:  # pytorch-metric-learning's losses (issue 20)
+        weight = getattr(loss, f"{name}_weight")
+        if weight > 0:
+            term = MetricLearningTerm(build_metric_loss(name, num_classes, num_classes, loss.supcon_temperature))
+            terms[name] = (weight, term)
+            if name == "proxy_anchor":
+                learnable["proxies"] = term.loss
     return Objective(terms, learnable)

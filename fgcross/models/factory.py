@@ -26,7 +26,9 @@ def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
     """The network of `cfg.method`; `pretrained` initialises its backbone(s)."""
     if cfg.method not in METHODS:
         raise ValueError(f"unknown model.method {cfg.method!r}: expected one of {METHODS}")
-    backbone, width, adapters, backbones = build_parts(cfg, pretrained)
+    backbone, width, adapters, backbones, encoders = build_parts(cfg, pretrained)
     if cfg.method == "fgcrossnet":
-        return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones)
+        return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones, encoders)
+    if encoders:  # the methods' heads read every media's feature map, which an own encoder does not give
+        raise ValueError(f"model.method {cfg.method!r} needs model.text_model branch, not {cfg.text_model!r}")
     return MethodNet(backbone, width, cfg.num_classes, adapters, backbones, lambda: HEADS[cfg.method](width, cfg))

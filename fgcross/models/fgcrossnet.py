@@ -5,6 +5,10 @@ branch turns character codes into a picture); all media then go through the same
 one concatenated batch, and the classifier's output (one logit per class) is the common
 representation used for retrieval.
 
+A media may instead have an encoder of its own (`encoders`: today text, with
+`model.text_model: subword-*`, fgcross.models.text_encoder): it gives features of the
+backbone's width directly, which meet the other media at the shared classifier.
+
 `shared=False` (model.shared: false) builds the design FGCrossNet argues against, for
 comparison: one backbone per media (`backbones`), each media through its own CNN, and the
 classifier head still common to all.
@@ -21,6 +25,7 @@ from torch import nn
 from fgcross import MEDIA
 from fgcross.models.backbones import build_backbone, feature_map, load_pretrained, pool
 from fgcross.models.text_branch import CharCNNText
+from fgcross.models.text_encoder import SubwordText
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,10 @@ class ModelConfig:
     # config.json (and a caller naming the first seven fields) still builds the same network.
     method: str = "fgcrossnet"  # model.method: fgcrossnet | mcsm | cran (fgcross.models.factory)
     method_dim: int = 64  # model.method_dim: the method head's width
+    # issue 20; the defaults are FGCrossNet's, so that model folders saved before them still load
+    text_model: str = "branch"  # branch | subword-cnn | subword-transformer (model.text_model)
+    text_width: int = 0  # token embedding width of a subword text model (model.text_width)
+    text_tokenizer: str = ""  # the subword tokenizer's JSON (trained on the training texts)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -47,12 +56,13 @@ class ModelConfig:
 
 class FGCrossNet(nn.Module):
     def __init__(self, backbone: nn.Module | None, width: int, num_classes: int, adapters: dict[str, nn.Module],
-                 backbones: dict[str, nn.Module] | None = None) -> None:
+                 backbones: dict[str, nn.Module] | None = None, encoders: dict[str, nn.Module] | None = None) -> None:
         super().__init__()
         self.backbone = backbone  # shared by every media; None when each media has its own
         self.backbones = nn.ModuleDict(backbones or {})
         self.adapters = nn.ModuleDict(adapters)
         self.classifier = nn.Linear(width, num_classes)
+        self.encoders = nn.ModuleDict(encoders or {})  # media -> features [B, width] without the backbone
 
     def embed_inputs(self, media: str, x: torch.Tensor) -> torch.Tensor:
         return self.adapters[media](x) if media in self.adapters else x
@@ -74,12 +84,19 @@ class FGCrossNet(nn.Module):
     def forward(self, inputs: dict[str, torch.Tensor], return_features: bool = False):
         """inputs: media -> batch; returns media -> logits (and media -> pooled features)."""
         names = list(inputs)
-        pictures = [self.embed_inputs(m, inputs[m]) for m in names]
-        sizes = [p.shape[0] for p in pictures]
-        if self.backbone is not None:
+        through_cnn = [m for m in names if m not in self.encoders]
+        pictures = [self.embed_inputs(m, inputs[m]) for m in through_cnn]
+        if not through_cnn:
+            features = torch.zeros(0, self.classifier.in_features, device=self.classifier.weight.device)
+        elif self.backbone is not None:  # every picture media in one batch: the batch statistics span them
             features = self.backbone(torch.cat(pictures))
         else:
-            features = torch.cat([self.backbones[m](p) for m, p in zip(names, pictures, strict=True)])
+            features = torch.cat([self.backbones[m](p) for m, p in zip(through_cnn, pictures, strict=True)])
+        if self.encoders:
+            by_media = dict(zip(through_cnn, features.split([p.shape[0] for p in pictures]), strict=True))
+            by_media.update({m: self.encoders[m](inputs[m]) for m in names if m in self.encoders})
+            features = torch.cat([by_media[m] for m in names])
+        sizes = [inputs[m].shape[0] for m in names]
         logits = self.classifier(features)
         out = dict(zip(names, logits.split(sizes), strict=True))
         if return_features:
@@ -88,8 +105,9 @@ class FGCrossNet(nn.Module):
 
 
 def build_parts(cfg: ModelConfig, pretrained: str = "none") -> tuple[nn.Module | None, int, dict[str, nn.Module],
-                                                                  dict[str, nn.Module] | None]:
-    """(shared backbone or None, feature width, input adapters, per-media backbones or None):
+                                                                  dict[str, nn.Module] | None, dict[str, nn.Module]]:
+    """(shared backbone or None, feature width, input adapters, per-media backbones or None, encoders of
+    media that skip the backbone (a subword text model)):
     what FGCrossNet and every method built on it (fgcross.models.factory) are made of."""
     # backbones first, then the text branch: the order the random initialisation is drawn in,
     # so that a seed gives the same weights as before model.shared existed
@@ -103,12 +121,18 @@ def build_parts(cfg: ModelConfig, pretrained: str = "none") -> tuple[nn.Module |
             backbones[media], width = build_backbone(cfg.backbone)
             load_pretrained(backbones[media], cfg.backbone, pretrained)
     adapters: dict[str, nn.Module] = {}
-    if cfg.text_encoder == "charcnn":
+    encoders: dict[str, nn.Module] = {}
+    if cfg.text_model != "branch":
+        if cfg.text_encoder != "charcnn":
+            raise ValueError(f"model.text_model {cfg.text_model!r} reads character codes: it needs text.encoder "
+                             f"charcnn, not {cfg.text_encoder!r}")
+        encoders["text"] = SubwordText(cfg.text_model, cfg.text_tokenizer, cfg.text_width, width)
+    elif cfg.text_encoder == "charcnn":
         adapters["text"] = CharCNNText(cfg.input_size, cfg.text_embed_dim, cfg.text_branch)
-    return backbone, width, adapters, backbones
+    return backbone, width, adapters, backbones, encoders
 
 
 def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
     """FGCrossNet itself (model.method: fgcrossnet); fgcross.models.factory builds any method."""
-    backbone, width, adapters, backbones = build_parts(cfg, pretrained)
-    return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones)
+    backbone, width, adapters, backbones, encoders = build_parts(cfg, pretrained)
+    return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones, encoders)

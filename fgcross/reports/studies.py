@@ -20,7 +20,9 @@ def show_study(path: str | Path, study: str, command: str) -> None:
         note(f"Not run yet: <code>{command}</code>.")
         return
     runs = pd.read_csv(path)
-    table(summarise(runs, study=study), index=False)
+    # the re-ranked averages (metrics/reranked.json's) beside plain cosine, in studies that recorded them
+    extra = [c for c in ("reranked_bi_avg", "reranked_multi_avg") if c in runs]
+    table(summarise(runs, ("bi_avg", "multi_avg", *extra), study=study), index=False)
     variants = list(dict.fromkeys(runs["variant"]))
     fig, ax = plt.subplots(figsize=(1.7 * len(variants) + 1, 2.8))
     for n, variant in enumerate(variants):
@@ -31,7 +33,7 @@ def show_study(path: str | Path, study: str, command: str) -> None:
     ax.set_ylabel("mAP")
     ax.legend(fontsize=8)
     figure(fig)
-    table(runs[["variant", "seed", "bi_avg", "multi_avg"]], index=False)
+    table(runs[["variant", "seed", "bi_avg", "multi_avg", *extra]], index=False)
     setup = [c for c in ("cpu", "threads", "torch") if c in runs]
     if setup:
         machines = runs[setup].drop_duplicates()

@@ -27,6 +27,7 @@ from fgcross.digests import training_digest
 from fgcross.io import write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
+from fgcross.media.subwords import decode_codes, train_tokenizer
 from fgcross.models.checkpoint import save_checkpoint
 from fgcross.models.factory import build_model
 from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig
@@ -49,12 +50,19 @@ def present_media(media_dir: Path, wanted: list[str]) -> list[str]:
     return [m for m in wanted if (media_dir / m / "meta.json").exists() and is_present(media_dir / m)]
 
 
-def model_config(params: Params, num_classes: int) -> ModelConfig:
+def model_config(params: Params, num_classes: int, text_codes: np.ndarray | None = None) -> ModelConfig:
+    """The network's config; a subword text model's tokenizer is trained here on `text_codes`
+    (the training split's character codes), so the config saved with the model carries it."""
     m = params.model
+    tokenizer = ""
+    if m.text_model != "branch":
+        if text_codes is None:
+            raise ValueError(f"model.text_model {m.text_model!r} needs the training texts to train its tokenizer")
+        tokenizer = train_tokenizer((decode_codes(row) for row in text_codes), m.text_vocab)
     return ModelConfig(backbone=m.backbone, num_classes=num_classes, input_size=m.input_size,
                        text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
-                       text_branch=m.text_branch, shared=m.shared,
-                       method=m.method, method_dim=m.method_dim)
+                       text_branch=m.text_branch, shared=m.shared, method=m.method, method_dim=m.method_dim,
+                       text_model=m.text_model, text_width=m.text_width, text_tokenizer=tokenizer)
 
 
 @dataclass
@@ -83,10 +91,10 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     if t.threads > 0:  # pins the float summation order: same threads, same metrics
         torch.set_num_threads(t.threads)
     seed_everything(t.seed)
-    cfg = model_config(params, len(index.classes))
+    splits = {m: load_split(media_dir / m, "train") for m in media}  # draws no random number
+    cfg = model_config(params, len(index.classes), np.asarray(splits["text"].data) if "text" in splits else None)
     model = build_model(cfg, params.model.pretrained)
     centers = CenterLoss(cfg.num_classes, cfg.num_classes, params.loss.center_init_std)
-    splits = {m: load_split(media_dir / m, "train") for m in media}
     batch_cfg = BatchConfig(t.classes_per_batch, t.items_per_class, cfg.input_size, seed=t.seed,
                             text_shifts=t.text_shifts, augment=t.augment)
     batches = make_batches(splits, batch_cfg, t.sampler)

@@ -189,7 +189,9 @@ def test_method_trains_its_head_through_the_objective() -> None:
     model = build_model(config("cran"))
     weights = {"center_weight": 0.0, "center_lr_scale": 1.0, "center_init_std": 0.01, "ranking_weight": 0.0,
                "margin1": 1.0, "margin2": 0.5, "ranking_form": "paper", "adversarial_weight": 0.0,
-               "triplet_weight": 0.0, "triplet_margin": 0.5, "cca_weight": 0.0, "method_weight": 0.5}
+               "triplet_weight": 0.0, "triplet_margin": 0.5, "cca_weight": 0.0, "method_weight": 0.5,
+               "supcon_weight": 0.0, "supcon_temperature": 0.1, "proxy_anchor_weight": 0.0,
+               "multi_similarity_weight": 0.0}
     objective = build_objective(SimpleNamespace(**weights), 3, 512, 4, method_loss=model.head.loss)
     assert objective.needs_aux and "method" in objective.terms
     assert "method" not in build_objective(SimpleNamespace(**weights), 3, 512, 4).terms  # fgcrossnet: none

@@ -6,12 +6,13 @@ rule evaluate:
         embeddings="exports",
         index="build/index",
         code=code("steps/evaluate.py", "fgcross/evaluation.py", "fgcross/metrics.py", "fgcross/inner_product.py",
-                  "fgcross/scoring.py", "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
+                  "fgcross/scoring.py", "fgcross/diagnostics.py", "fgcross/reports/tables.py", "fgcross/rerank.py"),
     output:
         metrics="metrics/eval.json",
         retrieval="metrics/retrieval.json",
         diagnostics="metrics/diagnostics.json",
         per_class="metrics/per_class_ap.csv",
+        reranked="metrics/reranked.json",
         by_direction="plots/map_by_direction.csv",
         per_class_plot="plots/per_class_ap.csv",
         pr_curve="plots/pr_curve.csv",
@@ -39,6 +40,7 @@ rule report:
         per_class="metrics/per_class_ap.csv",
         ablation="metrics/ablation.csv",  # from python -m steps.ablation (committed; not a stage)
         methods="metrics/methods.csv",  # from python -m steps.ablation --study methods (committed)
+        beyond="metrics/beyond_ablation.csv",  # from python -m steps.ablation --study beyond (committed)
         history="plots/train_history.csv",
         pr_curve="plots/pr_curve.csv",
         embeddings="exports",
