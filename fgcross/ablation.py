@@ -4,7 +4,8 @@
   term helps.
 - `methods`: FGCrossNet beside the methods it is compared with: separate backbones per
   media (model.shared: false), modality-adversarial training (ACMR), and TNN-C-CCA (a
-  cross-media triplet loss and cluster-CCA). FGCrossNet's claim is that one uniform
+  cross-media triplet loss and cluster-CCA), and the baselines CCL and CM-GANs
+  (presets/ccl.yaml, presets/cm_gans.yaml; issue 21). FGCrossNet's claim is that one uniform
   network beats methods that treat media apart.
 
 Claims like these need more than one seed on a small dataset: run-to-run spread from the
@@ -24,7 +25,6 @@ import torch
 from fgcross.config import with_overrides
 from fgcross.embeddings import as_embeddings, embed_prepared
 from fgcross.evaluation import evaluate_embeddings
-from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.params import Params
 from fgcross.presets import PRESETS_DIR, preset_overrides
 
@@ -44,6 +44,8 @@ METHOD_VARIANTS: dict[str, Variant] = {
     "separate-backbones": {"model.shared": False},
     "adversarial": {"loss.adversarial_weight": 0.1},
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
+    "ccl": {PRESET: "ccl"},
+    "cm_gans": {PRESET: "cm_gans"},
 }
 STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS}
 COLUMNS = ["variant", "seed", "bi_avg", "multi_avg"]
@@ -66,7 +68,7 @@ def variant_params(params: Params, variant: str, seed: int, study: str = "losses
 
 
 @torch.no_grad()
-def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | Path, params: Params,
+def evaluate_model(model: torch.nn.Module, config: dict[str, Any], media_dir: str | Path, params: Params,
                    device: torch.device) -> dict[str, float]:
     """The protocol's metrics of a trained model on the eval split, as the pipeline computes them."""
     arrays = embed_prepared(model, config["media"], config["model"]["input_size"], media_dir, params.eval.split,

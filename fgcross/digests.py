@@ -25,7 +25,11 @@ NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, 
                 # issue 19: the official code's options, at today's behaviour
                 ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
                 ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
-                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01}
+                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01,
+                # issue 21: the methods CCL and CM-GANs
+                ("model", "method"): "fgcrossnet", ("model", "common_dim"): 128,
+                ("loss", "reconstruction_weight"): 0.0, ("loss", "correlation_weight"): 0.0,
+                ("loss", "pairwise_weight"): 0.0, ("loss", "pairwise_margin"): 1.0, ("loss", "gan_weight"): 0.0}
 
 _EDGE = 1 << 20  # bytes hashed at each end of a large array
 

@@ -96,6 +96,8 @@ class ModelParams:
     text_embed_dim: int
     text_branch: str
     shared: bool
+    method: str
+    common_dim: int
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,11 @@ class LossParams:
     triplet_weight: float
     triplet_margin: float
     cca_weight: float
+    reconstruction_weight: float
+    correlation_weight: float
+    pairwise_weight: float
+    pairwise_margin: float
+    gan_weight: float
 
 
 @dataclass(frozen=True)

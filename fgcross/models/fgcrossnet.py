@@ -36,6 +36,8 @@ class ModelConfig:
     text_encoder: str
     shared: bool  # False: one backbone per media, the classifier head common
     text_branch: str  # paper | official (model.text_branch)
+    method: str  # fgcrossnet | ccl | cm_gans (model.method): fgcross.models.factory builds it
+    common_dim: int  # ccl, cm_gans: width of their codes and common representation (model.common_dim)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)

@@ -17,13 +17,19 @@ from typing import Any
 import torch
 
 from fgcross.models.checkpoint import load_checkpoint
-from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
+from fgcross.models.factory import build_network
+from fgcross.models.fgcrossnet import ModelConfig
+
+WRITTEN_BEFORE_METHODS = {"method": "fgcrossnet", "common_dim": 128}
+"""The model config keys a config.json written before model.method existed lacks: those models are
+FGCrossNet (common_dim is then unused)."""
 
 
-def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[FGCrossNet, dict[str, Any]]:
-    """The trained network (eval mode) and its config.json; weights load with weights_only=True."""
+def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
+    """The trained network of the config's method (eval mode) and its config.json; weights load with
+    weights_only=True."""
     model_dir = Path(model_dir)
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    model = build_model(ModelConfig(**config["model"]), "none")
+    model = build_network(ModelConfig(**{**WRITTEN_BEFORE_METHODS, **config["model"]}), "none")
     model.load_state_dict(load_checkpoint(model_dir / "model.pt", map_location=device)["model"])
     return model.to(device).eval(), config

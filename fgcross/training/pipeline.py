@@ -28,7 +28,8 @@ from fgcross.io import write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
 from fgcross.models.checkpoint import save_checkpoint
-from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig, build_model
+from fgcross.models.factory import build_network
+from fgcross.models.fgcrossnet import ModelConfig
 from fgcross.params import Params, section_dict
 from fgcross.training.distributed import World, local_device
 from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
@@ -52,7 +53,7 @@ def model_config(params: Params, num_classes: int) -> ModelConfig:
     m = params.model
     return ModelConfig(backbone=m.backbone, num_classes=num_classes, input_size=m.input_size,
                        text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
-                       text_branch=m.text_branch, shared=m.shared)
+                       text_branch=m.text_branch, shared=m.shared, method=m.method, common_dim=m.common_dim)
 
 
 @dataclass
@@ -60,7 +61,7 @@ class TrainingSetup:
     """Everything a training run is made of, built from params (the train step and the benchmarks share it)."""
 
     trainer: Trainer
-    model: FGCrossNet
+    model: torch.nn.Module  # the network of model.method (fgcross.models.factory)
     centers: CenterLoss
     config: ModelConfig
     index: Index
@@ -82,7 +83,7 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
         torch.set_num_threads(t.threads)
     seed_everything(t.seed)
     cfg = model_config(params, len(index.classes))
-    model = build_model(cfg, params.model.pretrained)
+    model = build_network(cfg, params.model.pretrained)
     centers = CenterLoss(cfg.num_classes, cfg.num_classes, params.loss.center_init_std)
     splits = {m: load_split(media_dir / m, "train") for m in media}
     batch_cfg = BatchConfig(t.classes_per_batch, t.items_per_class, cfg.input_size, seed=t.seed,
@@ -93,7 +94,8 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
               Stage("stage2", t.stage2.epochs, t.stage2.lr, ranking=True, fresh_centers=fresh)]
     lw = params.loss  # typed config: attributes named as the keys of params.yaml's loss section
     # the objective trains the centres drawn above; its modality classifier (if any) is drawn here, after the batches
-    objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers)
+    objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers,
+                                method=cfg.method, feature_width=getattr(model, "feature_width", None), media=list(MEDIA))
     optim = Optim(t.optimizer, t.momentum, t.weight_decay, t.schedule, t.step_size, t.gamma)
     # the resume state is keyed by everything that shapes training, so other params never resume it
     # (the file is named by the params; it also stores the data, media and code it was made with)
