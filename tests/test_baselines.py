@@ -94,10 +94,15 @@ def test_ccl_separate_encoders_and_shared_fusion():
 
 
 def test_ccl_losses_by_hand():
-    # codes of media a: class 0 at 0 and 2 (mean 1), class 1 at 5; media b: class 0 at 3, class 1 at 5
-    codes = {"a": torch.tensor([[0.0], [2.0], [5.0]]), "b": torch.tensor([[3.0], [5.0]])}
+    # class means as unit vectors: media a class 0 at (0, 2) and (2, 0) -> (1, 1)/sqrt 2; class 1 at (5, 0);
+    # media b class 0 at (3, 0) -> (1, 0), class 1 at (0, 5) -> (0, 1)
+    codes = {"a": torch.tensor([[0.0, 2.0], [2.0, 0.0], [5.0, 0.0]]), "b": torch.tensor([[3.0, 0.0], [0.0, 5.0]])}
     labels = {"a": torch.tensor([0, 0, 1]), "b": torch.tensor([0, 1])}
-    assert correlation_loss(codes, labels).item() == pytest.approx((4.0 + 0.0) / 2)
+    class0 = (1 - 1 / math.sqrt(2)) ** 2 + (1 / math.sqrt(2)) ** 2  # |(1,1)/sqrt2 - (1,0)|^2 = 2 - sqrt 2
+    assert correlation_loss(codes, labels).item() == pytest.approx((class0 + 2.0) / 2, abs=1e-6)
+    # the scale of the codes does not matter: shrinking them to 0 does not satisfy it
+    shrunk = {m: c * 1e-3 for m, c in codes.items()}
+    assert correlation_loss(shrunk, labels).item() == pytest.approx(correlation_loss(codes, labels).item(), abs=1e-5)
     assert correlation_loss({"a": codes["a"]}, {"a": labels["a"]}).item() == 0.0
     # pairwise: unit vectors; cross-media pairs only (both orders)
     z = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0]])  # x (media 0, class 0), y (1, 1), x' (1, 0)
@@ -221,3 +226,36 @@ def test_cm_gans_generator_step_raises_the_discriminator_loss():
     after = objective.discriminator_loss(outputs(trainer, batch, labels)).item()
     assert all(torch.equal(v, objective.learnable["discriminators"].state_dict()[k]) for k, v in disc.items())
     assert after > before
+
+
+# --- both, for real ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("method", ["ccl", "cm_gans"])
+def test_each_baseline_trains_saves_reloads_and_embeds(tmp_path, params, media_dir, index_dir, method):
+    from fgcross.embeddings import embed_prepared
+    from fgcross.models.saved import load_model
+    from fgcross.training.pipeline import train_model
+
+    chosen = apply_preset(params, method, REPO / "presets")
+    history = train_model(chosen, media_dir, index_dir, tmp_path / "m", progress=False, state_dir=tmp_path / "s")
+    first, last = history[0], history[-1]
+    if method == "ccl":  # stage 1: the separate representation's terms; stage 2: the pairwise constraint
+        assert first["loss_reconstruction"] > 0 and first["loss_correlation"] >= 0
+        assert last["loss_pairwise"] >= 0 and math.isnan(last.get("loss_reconstruction", math.nan))
+    else:  # the discriminators trained in alternate steps, outside the total
+        assert last["loss_gan"] > 0 and last["loss_discriminator"] > 0
+        assert last["loss_total"] == pytest.approx(last["loss_ce"] + last["loss_reconstruction"] + last["loss_gan"],
+                                                   rel=1e-5)
+    model, config = load_model(tmp_path / "m")
+    assert config["model"]["method"] == method and type(model).__name__ == {"ccl": "CCL", "cm_gans": "CMGANs"}[method]
+    arrays = embed_prepared(model, config["media"], config["model"]["input_size"], media_dir, "test",
+                            torch.device("cpu"), 8)
+    for a in arrays.values():
+        assert a["features"].shape[1] == len(config["classes"]) and np_allclose_rows(a["features"])
+
+
+def np_allclose_rows(features) -> bool:
+    """Softmax rows: non-negative and summing to 1."""
+    import numpy as np
+
+    return bool((features >= 0).all() and np.allclose(features.sum(1), 1.0, atol=1e-5))

@@ -2,7 +2,8 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial, then the methods' reconstruction, correlation, pairwise, gan), multiplies each by its weight and sums them in that same order: the order
+adversarial, then the methods' reconstruction, correlation, pairwise, gan), multiplies
+each by its weight and sums them in that same order: the order
 fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
 (the ranking term trains in stage 2 only): `forward` takes the names to skip, and a term

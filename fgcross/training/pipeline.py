@@ -95,7 +95,8 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     lw = params.loss  # typed config: attributes named as the keys of params.yaml's loss section
     # the objective trains the centres drawn above; its modality classifier (if any) is drawn here, after the batches
     objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers,
-                                method=cfg.method, feature_width=getattr(model, "feature_width", None), media=list(MEDIA))
+                                method=cfg.method, feature_width=getattr(model, "feature_width", None),
+                                media=list(MEDIA))
     optim = Optim(t.optimizer, t.momentum, t.weight_decay, t.schedule, t.step_size, t.gamma)
     # the resume state is keyed by everything that shapes training, so other params never resume it
     # (the file is named by the params; it also stores the data, media and code it was made with)

@@ -57,7 +57,8 @@ def test_local_weights_file_loads_and_reports_keys(tmp_path, caplog):
     assert report["missing"] == [] and report["unexpected"] == ["extra.weight"]
     for k, v in source.state_dict().items():
         assert torch.equal(target.state_dict()[k], v)
-    model = build_model(ModelConfig("resnet18", 3, 32, 16, "charcnn", True, "paper", "fgcrossnet", 128), pretrained=str(path))
+    model = build_model(ModelConfig("resnet18", 3, 32, 16, "charcnn", True, "paper", "fgcrossnet", 128),
+                        pretrained=str(path))
     assert torch.equal(model.backbone.conv1.weight, source.conv1.weight)
 
 

@@ -13,7 +13,8 @@ S = 32  # the official code's 448, small: the text picture is S x S as there
 def official_state(seed: int, cfg: ModelConfig | None = None) -> dict[str, torch.Tensor]:
     """Random weights under the official names (module.embed, conv01, conv02, conv0, conv1..layer4, fc)."""
     torch.manual_seed(seed)
-    ours = build_model(cfg or ModelConfig("resnet18", 5, S, 4, "charcnn", True, "official", "fgcrossnet", 128)).state_dict()
+    cfg = cfg or ModelConfig("resnet18", 5, S, 4, "charcnn", True, "official", "fgcrossnet", 128)
+    ours = build_model(cfg).state_dict()
     back = {"adapters.text.embed.": "embed.", "adapters.text.conv1.": "conv01.", "adapters.text.conv2.": "conv02.",
             "adapters.text.to_rgb.": "conv0.", "backbone.": "", "classifier.": "fc."}
     state = {}
