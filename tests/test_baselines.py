@@ -24,7 +24,7 @@ from fgcross.models.fgcrossnet import ModelConfig
 from fgcross.models.patches import feature_map, patches
 from fgcross.presets import apply_preset
 from fgcross.training.loop import MEDIA_CODES, Optim, Stage, Trainer
-from tests.conftest import REPO
+from tests.conftest import REPO, override
 
 CLASSES, SIZE, DIM = 3, 32, 8
 
@@ -259,3 +259,29 @@ def np_allclose_rows(features) -> bool:
     import numpy as np
 
     return bool((features >= 0).all() and np.allclose(features.sum(1), 1.0, atol=1e-5))
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_cm_gans_resume_restores_the_discriminators_and_their_optimiser(tmp_path, params, media_dir, index_dir):
+    from fgcross.models.checkpoint import load_checkpoint
+    from fgcross.training.pipeline import train_model
+
+    chosen = override(apply_preset(params, "cm_gans", REPO / "presets"), {"train": {"stage1": {"epochs": 2}}})
+    train_model(chosen, media_dir, index_dir, tmp_path / "a", progress=False, state_dir=tmp_path / "sa")
+
+    def stop_mid_stage(row):  # stage 1 has two epochs: stop after the first, inside the stage
+        if row["epoch"] == 1:
+            raise Interrupted
+
+    with pytest.raises(Interrupted):
+        train_model(chosen, media_dir, index_dir, tmp_path / "b", progress=False, state_dir=tmp_path / "sb",
+                    on_epoch=stop_mid_stage)
+    (state,) = (tmp_path / "sb").glob("*.pt")
+    saved = load_checkpoint(state)
+    assert {"discriminators", "discriminator_optimizer"} <= set(saved) and saved["epoch"] == 1
+    train_model(chosen, media_dir, index_dir, tmp_path / "b", progress=False, state_dir=tmp_path / "sb")
+    a, b = (load_checkpoint(tmp_path / x / "model.pt")["model"] for x in ("a", "b"))
+    assert all(torch.equal(a[k], b[k]) for k in a)  # the generator saw the same discriminators
