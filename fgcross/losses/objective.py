@@ -69,6 +69,7 @@ class ObjectiveInput:
                    torch.cat([torch.full_like(labels[m], codes[m]) for m in media]), every_pooled, extra)
 
     def need_aux(self, term: str) -> Mapping[str, Mapping[str, torch.Tensor]]:
+        """`aux`, or an error naming the term that needs it (a method's term on another network)."""
         if self.aux is None:
             raise ValueError(f"the {term} term needs the network's auxiliary outputs (ObjectiveInput.aux)")
         return self.aux

@@ -19,7 +19,7 @@ rank 0 alone checkpoints. `compile_backend` wraps the network in torch.compile.
 A method with discriminators (CM-GANs) trains adversarially in alternate steps, as its paper
 does: every step first updates the network (the generator) against the fixed
 discriminators, then the discriminators alone, on the same step's outputs detached, with
-an optimiser of their own (Adam, betas 0.5 and 0.999, the stage's rate). Their loss is
+an optimiser of their own (Adam, betas 0.5 and 0.999, the stage's first rate, not scheduled). Their loss is
 logged as `loss_discriminator`, outside the total.
 """
 

@@ -15,7 +15,6 @@ import torch
 
 from fgcross.training.distributed import World, all_reduce_sum
 
-
 OUTSIDE_TOTAL = frozenset({"discriminator"})
 """Losses logged beside the network's terms but not part of its total: CM-GANs' discriminators,
 trained in a step of their own (fgcross.training.loop)."""
