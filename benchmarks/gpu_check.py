@@ -136,8 +136,7 @@ def versions(report: Report) -> None:
 def step_checks(report: Report, device: torch.device, size: Size, compile_backend: str | None) -> None:
     """One model step in each variant: finite loss, first-step time, mean step time."""
     cfg = ModelConfig(backbone=size.backbone, num_classes=size.classes, input_size=size.input_size,
-                      text_embed_dim=16, text_encoder="charcnn", shared=True, text_branch="paper", method="fgcrossnet",
-                      common_dim=128)
+                      text_embed_dim=16, text_encoder="charcnn", shared=True, text_branch="paper")
     batch = make_batch(size.per_media, size.input_size, size.text_length, size.classes)
     report.line(f"model step: {size.backbone} at {size.input_size} px, {4 * size.per_media} samples "
                 f"({size.per_media} per media), {size.steps} timed steps, on {device}")

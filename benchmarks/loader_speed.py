@@ -29,7 +29,7 @@ from fgcross.config import load_params, with_overrides
 from fgcross.data.batches import to_model_input
 from fgcross.data.index_files import read_index, write_index
 from fgcross.data.manifest import build_manifest, read_classes
-from fgcross.data.prepared import prepare_media
+from fgcross.data.prepared import StoreSettings, prepare_media
 from fgcross.data.synthetic import generate_dataset
 from fgcross.losses import TOTAL
 from fgcross.media.converters import BY_MEDIA, converter, extras
@@ -47,8 +47,8 @@ def prepared_default(tmp: Path, params: Params) -> tuple[Path, Path]:
     index = read_index(tmp / "index")
     for media, stage in BY_MEDIA.items():
         s = params.section(stage.section)
-        prepare_media(index, media, tmp / "media" / media, converter(media, s), section_dict(s), progress=False,
-                      processes=0, extras=extras(media))
+        prepare_media(index, media, tmp / "media" / media, converter(media, s), section_dict(s),
+                      StoreSettings.of(params.prepare), progress=False, processes=0, extras=extras(media))
     return tmp / "media", tmp / "index"
 
 

@@ -26,7 +26,7 @@ import pandas as pd
 from benchmarks._inputs import write_songs
 from fgcross.config import load_params
 from fgcross.data.index_files import Index
-from fgcross.data.prepared import prepare_media
+from fgcross.data.prepared import StoreSettings, prepare_media
 from fgcross.media.converters import converter
 from fgcross.params import section_dict
 
@@ -53,8 +53,8 @@ def run_stage(root: Path, files: int, out: Path, processes: int) -> None:
     rows = [{"id": f"audio/{p.name}", "media": "audio", "split": "train" if n % 4 else "test", "label": n % 8,
              "class_name": f"class {n % 8}", "path": f"audio/{p.name}"} for n, p in enumerate(paths)]
     index = Index(root, pd.DataFrame(rows), [f"class {c}" for c in range(8)])
-    prepare_media(index, "audio", out, converter("audio", section), section_dict(section), progress=False,
-                  processes=processes)
+    prepare_media(index, "audio", out, converter("audio", section), section_dict(section),
+                  StoreSettings.of(load_params(PRESET).prepare), progress=False, processes=processes)
 
 
 def main(argv: list[str] | None = None) -> None:

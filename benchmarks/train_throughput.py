@@ -131,8 +131,7 @@ def main(argv: list[str] | None = None) -> None:
                           else "cpu" if args.device == "auto" else args.device)
     torch.backends.cudnn.benchmark = True
     cfg = ModelConfig(backbone=args.backbone, num_classes=args.classes, input_size=args.size, text_embed_dim=16,
-                      text_encoder="charcnn", shared=True, text_branch="paper", method="fgcrossnet",
-                      common_dim=128)
+                      text_encoder="charcnn", shared=True, text_branch="paper")
     batch = make_batch(args.batch, args.size, args.text_length, args.classes)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(f"{args.backbone} at {args.size} px, {4 * args.batch} samples per step, on {name}")

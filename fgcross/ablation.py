@@ -4,8 +4,9 @@
   term helps.
 - `methods`: FGCrossNet beside the methods it is compared with: separate backbones per
   media (model.shared: false), modality-adversarial training (ACMR), and TNN-C-CCA (a
-  cross-media triplet loss and cluster-CCA), and the baselines CCL and CM-GANs
-  (presets/ccl.yaml, presets/cm_gans.yaml; issue 21). FGCrossNet's claim is that one uniform
+  cross-media triplet loss and cluster-CCA), MCSM and CRAN (presets/mcsm.yaml, presets/cran.yaml,
+  ranked by their pairwise scorers), and the baselines CCL and CM-GANs (presets/ccl.yaml,
+  presets/cm_gans.yaml). FGCrossNet's claim is that one uniform
   network beats methods that treat media apart.
 
 Claims like these need more than one seed on a small dataset: run-to-run spread from the
@@ -24,7 +25,7 @@ import torch
 
 from fgcross.config import with_overrides
 from fgcross.embeddings import as_embeddings, embed_prepared
-from fgcross.evaluation import evaluate_embeddings
+from fgcross.evaluation import Evaluation, evaluate_embeddings
 from fgcross.params import Params
 from fgcross.presets import PRESETS_DIR, preset_overrides
 
@@ -44,6 +45,8 @@ METHOD_VARIANTS: dict[str, Variant] = {
     "separate-backbones": {"model.shared": False},
     "adversarial": {"loss.adversarial_weight": 0.1},
     "tnn-c-cca": {"loss.triplet_weight": 1.0, "loss.cca_weight": 0.5},
+    "mcsm": {PRESET: "mcsm"},
+    "cran": {PRESET: "cran"},
     "ccl": {PRESET: "ccl"},
     "cm_gans": {PRESET: "cm_gans"},
 }
@@ -69,11 +72,30 @@ def variant_params(params: Params, variant: str, seed: int, study: str = "losses
 
 @torch.no_grad()
 def evaluate_model(model: torch.nn.Module, config: dict[str, Any], media_dir: str | Path, params: Params,
-                   device: torch.device) -> dict[str, float]:
-    """The protocol's metrics of a trained model on the eval split, as the pipeline computes them."""
+                   device: torch.device) -> Evaluation:
+    """A trained model on the eval split, evaluated as the pipeline does (metrics, curves, ...)."""
     arrays = embed_prepared(model, config["media"], config["model"]["input_size"], media_dir, params.eval.split,
                             device, params.export.batch_size)
-    return evaluate_embeddings(as_embeddings(arrays), params.eval).metrics
+    return evaluate_embeddings(as_embeddings(arrays), params.eval)
+
+
+def curves_path(results: str | Path) -> Path:
+    """Where a study keeps its runs' precision-recall curves: beside its CSV, `<name>_pr.csv`."""
+    results = Path(results)
+    return results.with_name(f"{results.stem}_pr.csv")
+
+
+def run_curves(curve: pd.DataFrame, variant: str, seed: int) -> pd.DataFrame:
+    """A run's 11-point curves (`recall` + one column per direction) keyed by variant and seed."""
+    return pd.concat([pd.DataFrame({"variant": variant, "seed": seed}, index=curve.index), curve], axis=1)
+
+
+def mean_curves(curves: pd.DataFrame) -> pd.DataFrame:
+    """Each variant's curve, averaged over its seeds at every recall level (variants in first-seen order)."""
+    order = list(dict.fromkeys(curves["variant"]))
+    mean = curves.drop(columns="seed").groupby(["variant", "recall"], sort=False).mean().reset_index()
+    mean["variant"] = pd.Categorical(mean["variant"], order)
+    return mean.sort_values(["variant", "recall"]).reset_index(drop=True).astype({"variant": str})
 
 
 def summarise(runs: pd.DataFrame, metrics: tuple[str, ...] = ("bi_avg", "multi_avg"),

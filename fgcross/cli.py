@@ -81,10 +81,10 @@ def run_query(query: str, encoder, index, media: str, k: int, max_bytes: int):
     from fgcross.search.query import check_file, looks_like_a_file
 
     if looks_like_a_file(query):
-        vector = encoder.embed_file(query, check_file(query, max_bytes))
+        encoded = encoder.encode_file(query, check_file(query, max_bytes))
     else:
-        vector = encoder.embed_text(query)
-    return index.search(vector, media, k)
+        encoded = encoder.encode_text(query)
+    return index.search(encoded.vector, media, k, encoded)
 
 
 def format_table(hits) -> str:
@@ -122,7 +122,7 @@ def cmd_import_official(args: argparse.Namespace, _sp: SearchParams) -> None:
     from fgcross.evaluation import evaluate_embeddings
     from fgcross.io import write_json
     from fgcross.losses import CenterLoss
-    from fgcross.models.fgcrossnet import build_model
+    from fgcross.models.factory import build_model
     from fgcross.models.official import load_official
     from fgcross.training.pipeline import model_config, present_media, save_model
 

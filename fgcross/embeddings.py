@@ -3,11 +3,16 @@
 `features` is the softmax of the classifier logits (the paper's retrieval representation);
 a video is one row: the mean of its frames' logits, then softmax. `logits` and the pooled
 backbone feature (`pooled`) are stored too, for other uses.
+
+A method with a pairwise scorer (model.method mcsm or cran, fgcross.models.method) also
+writes what its scorer reads (fgcross.scoring): `scorer` (its name), `item_<name>` (per-item
+arrays, a video's frames averaged into one row by the head) and `param_<name>` (its learned
+arrays). `Embeddings.scorer` then ranks instead of the inner product of `features`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +24,7 @@ from fgcross.data.prepared import PreparedSplit, load_split
 from fgcross.io import save_npz
 from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.progress import progress_bar
+from fgcross.scoring import ITEM, PARAM, SCORER_KEY, Scorer
 
 
 @dataclass(frozen=True)
@@ -27,31 +33,53 @@ class Embeddings:
     features: np.ndarray  # float32 [N, D]
     labels: np.ndarray  # int64 [N]
     ids: np.ndarray  # str [N]
+    scorer: Scorer | None = None  # the method's pairwise scorer; None: inner product of `features`
+    items: dict[str, np.ndarray] = field(default_factory=dict)  # what the scorer reads of each item
 
 
 @torch.no_grad()
 def embed_split(model: FGCrossNet, split: PreparedSplit, input_size: int, device: torch.device,
                 batch_size: int = 64, progress: bool = False) -> dict[str, np.ndarray]:
     model.eval()
-    logits_out, pooled_out = [], []
+    scorer = getattr(model, "scorer", "")  # a method's head: its arrays are exported for its scorer
+    logits_out, pooled_out, items_out = [], [], []
     batches = progress_bar(eval_batches(split, input_size, batch_size), desc=f"export {split.media}/{split.split}",
                            total=-(-len(split.labels) // batch_size), unit="batch", disable=not progress, leave=False)
     for rows, batch in batches:
-        logits, pooled = model({split.media: to_model_input(split.media, batch, device)}, return_features=True)
-        logits, pooled = logits[split.media].float(), pooled[split.media].float()
+        inputs = {split.media: to_model_input(split.media, batch, device)}
+        out = model(inputs, return_features=True, return_aux=True) if scorer else model(inputs, return_features=True)
+        logits, pooled = out[0][split.media].float(), out[1][split.media].float()
+        items = {k: v.float() for k, v in out[2][split.media].items()} if scorer else {}
         if split.media == "video":  # frames of one video are consecutive: average them
             logits = logits.view(len(rows), -1, logits.shape[-1]).mean(1)
             pooled = pooled.view(len(rows), -1, pooled.shape[-1]).mean(1)
+            items = model.head.average_frames(items, len(rows)) if scorer else items
         logits_out.append(logits.cpu())
         pooled_out.append(pooled.cpu())
+        items_out.append(items)
     logits = torch.cat(logits_out) if logits_out else torch.zeros(0, 0)
-    return {
+    arrays = {
         "features": torch.softmax(logits, dim=1).numpy().astype(np.float32),
         "logits": logits.numpy().astype(np.float32),
         "pooled": torch.cat(pooled_out).numpy().astype(np.float32) if pooled_out else np.zeros((0, 0), np.float32),
         "labels": split.labels.astype(np.int64),
         "ids": np.array(split.ids, dtype=str),
     }
+    if scorer and items_out:
+        arrays[SCORER_KEY] = np.array(scorer)
+        arrays.update({ITEM + k: torch.cat([i[k] for i in items_out]).cpu().numpy().astype(np.float32)
+                       for k in items_out[0]})
+        arrays.update({PARAM + k: v.detach().float().cpu().numpy() for k, v in model.head.scorer_params().items()})
+    return arrays
+
+
+def scoring_arrays(arrays: dict[str, np.ndarray]) -> tuple[Scorer | None, dict[str, np.ndarray]]:
+    """The scorer and the per-item arrays of an export (embed_split's arrays or a loaded .npz)."""
+    if SCORER_KEY not in arrays:
+        return None, {}
+    params = {k[len(PARAM):]: np.asarray(v) for k, v in arrays.items() if k.startswith(PARAM)}
+    items = {k[len(ITEM):]: np.asarray(v, dtype=np.float32) for k, v in arrays.items() if k.startswith(ITEM)}
+    return Scorer(str(arrays[SCORER_KEY]), params), items
 
 
 def save_embeddings(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
@@ -59,8 +87,10 @@ def save_embeddings(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def load_embeddings(folder: str | Path, media: str) -> Embeddings:
-    with np.load(Path(folder) / f"{media}.npz") as z:
-        return Embeddings(media, z["features"].astype(np.float32), z["labels"].astype(np.int64), z["ids"])
+    with np.load(Path(folder) / f"{media}.npz") as z:  # no pickles: allow_pickle stays False
+        scorer, items = scoring_arrays({k: z[k] for k in z.files if k == SCORER_KEY or k.startswith((ITEM, PARAM))})
+        return Embeddings(media, z["features"].astype(np.float32), z["labels"].astype(np.int64), z["ids"],
+                          scorer, items)
 
 
 def available_media(folder: str | Path) -> list[str]:
@@ -77,5 +107,5 @@ def embed_prepared(model: FGCrossNet, media: list[str], input_size: int, media_d
 
 def as_embeddings(arrays: dict[str, dict[str, np.ndarray]]) -> dict[str, Embeddings]:
     """embed_prepared's arrays in the form evaluation reads (as load_embeddings gives them)."""
-    return {m: Embeddings(m, a["features"].astype(np.float32), a["labels"].astype(np.int64), a["ids"])
-            for m, a in arrays.items()}
+    return {m: Embeddings(m, a["features"].astype(np.float32), a["labels"].astype(np.int64), a["ids"],
+                          *scoring_arrays(a)) for m, a in arrays.items()}

@@ -17,6 +17,10 @@ are then bincounts. Similarities are float32 cosines; items whose similarities a
 in float32 are ordered by gallery position, as a stable sort would. X->All with and
 without the query's item come from one ranking (removing an item shifts the later ranks).
 
+A method with a pairwise scorer (`Embeddings.scorer`, fgcross.scoring: MCSM, CRAN) is
+ranked by its scorer instead of the cosine: each chunk of queries is scored against every
+gallery media's block, stacked in the same order, and all that follows is the same.
+
 Also reported: precision and recall at k, mAP@R (precision at each relevant item within
 the top R, R = number of relevant items) and AP per class.
 """
@@ -180,11 +184,29 @@ def _similarities(query: np.ndarray, gallery: np.ndarray, backend: str) -> np.nd
     raise ValueError(f"unknown eval backend {backend!r} (numpy, torch or faiss)")
 
 
+def _chunk_similarities(embeddings: dict[str, Embeddings], media: list[str], q: str, rows: slice,
+                        feats: dict[str, np.ndarray], gallery: np.ndarray, backend: str) -> np.ndarray:
+    """A chunk of media q's queries against the stacked gallery: the scorer's blocks when the
+    embeddings have one, else cosine similarities by `backend`."""
+    scorer = embeddings[q].scorer
+    if scorer is None:
+        return _similarities(feats[q][rows], gallery, backend)
+    query = {k: v[rows] for k, v in embeddings[q].items.items()}
+    return np.concatenate([scorer.block(q, query, g, embeddings[g].items) for g in media], axis=1)
+
+
+def _check_scorers(embeddings: dict[str, Embeddings]) -> None:
+    names = {m: e.scorer.name if e.scorer is not None else "inner product" for m, e in embeddings.items()}
+    if len(set(names.values())) > 1:
+        raise ValueError(f"the embeddings of one evaluation must share a scorer, got {names}")
+
+
 def retrieval_scores(embeddings: dict[str, Embeddings], chunk: int = 1024, ks: tuple[int, ...] = KS,
                      backend: str = "numpy") -> dict[str, QueryScores]:
     """Per-query scores for every bi-modality direction (`i2t` ...) and X->All, both with the
     query's own item in the gallery (`i2all`) and without it (`i2all-self`), from one ranking."""
     media = [m for m in MEDIA if m in embeddings]
+    _check_scorers(embeddings)
     feats = {m: l2_normalize(embeddings[m].features).astype(np.float32) for m in media}
     gallery = np.concatenate([feats[m] for m in media])
     all_members = class_members(np.concatenate([embeddings[m].labels for m in media]))
@@ -199,7 +221,7 @@ def retrieval_scores(embeddings: dict[str, Embeddings], chunk: int = 1024, ks: t
             out[name] = QueryScores.empty(labels, ks)
         for start in range(0, len(labels), chunk):
             stop = min(start + chunk, len(labels))
-            sims = _similarities(feats[q][start:stop], gallery, backend)
+            sims = _chunk_similarities(embeddings, media, q, slice(start, stop), feats, gallery, backend)
             chunk_labels = labels[start:stop]
             for name, g in targets.items():
                 block = sims[:, offsets[g]:offsets[g] + len(feats[g])]

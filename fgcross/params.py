@@ -36,6 +36,7 @@ class SyntheticParams:
     species_per_family: int
     train_per_class: int
     test_per_class: int
+    counts: dict[str, dict[str, int]] | None  # per media and split, over all classes; None: the per-class counts
     image_size: int
     video_seconds: float
     video_fps: int
@@ -49,6 +50,8 @@ class SyntheticParams:
 class PrepareParams:
     shards: int
     processes: int
+    shard_items: int
+    jpeg_quality: int
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class ModelParams:
     text_branch: str
     shared: bool
     method: str
+    method_dim: int
     common_dim: int
 
 
@@ -125,6 +129,7 @@ class TrainParams:
     gamma: float
     stage1: StageParams
     stage2: StageParams
+    steps_per_epoch: int
     sampler: str
     augment: bool
     text_shifts: tuple[int, ...]
@@ -144,6 +149,7 @@ class LossParams:
     triplet_weight: float
     triplet_margin: float
     cca_weight: float
+    method_weight: float
     reconstruction_weight: float
     correlation_weight: float
     pairwise_weight: float

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from fgcross.config import flatten, load_params, params_from_dict, read_params_file, with_overrides
+from fgcross.config import default_params, load_params, params_from_dict, read_params_file, with_overrides
 from fgcross.errors import ParamsError
 from fgcross.io import write_text
 from fgcross.params import Params
@@ -54,7 +54,21 @@ def preset_overrides(name: str | Path, presets_dir: str | Path = PRESETS_DIR) ->
         return {}
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: a preset is a mapping of params sections, got {type(raw).__name__}")
-    return flatten(raw)
+    return _leaves(raw, default_params().as_dict())
+
+
+def _leaves(tree: dict[str, Any], base: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Dotted keys down to the params' own keys: a mapping is descended where params.yaml has a
+    section there (train.stage1.epochs), and kept whole where the key's value is itself a mapping
+    (synthetic.counts)."""
+    out: dict[str, Any] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            out.update(_leaves(value, base[key], f"{name}."))
+        else:
+            out[name] = value
+    return out
 
 
 def apply_preset(params: Params, name: str | Path, presets_dir: str | Path = PRESETS_DIR) -> Params:

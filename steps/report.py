@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fgcross.ablation import curves_path
 from fgcross.data.index_files import read_index
 from fgcross.params import Params
 from fgcross.reports.pages import PAGES
@@ -52,7 +53,7 @@ def notebook_parameters(args: argparse.Namespace, params: Params) -> dict[str, A
         "audio_seconds": rp.audio_seconds, "audio_rate": rp.audio_rate, "seed": params.train.seed,
         "tracking_uri": tracking_uri(tp, project_root()) if tp.enabled else "",
         "experiment": tp.experiment, "ablation_path": args.ablation,
-        "methods_path": args.methods,
+        "methods_path": args.methods, "methods_pr_path": str(curves_path(args.methods)),
         "params_path": args.params, "stage_times_path": args.stage_times, "throughput_path": args.throughput,
     }
 

@@ -11,7 +11,7 @@ import yaml
 from fgcross.config import load_params, params_from_dict
 from fgcross.data.index_files import read_index, write_index
 from fgcross.data.manifest import build_manifest, read_classes
-from fgcross.data.prepared import prepare_media
+from fgcross.data.prepared import StoreSettings, prepare_media
 from fgcross.data.synthetic import generate_dataset
 from fgcross.media.converters import BY_MEDIA, converter, extras
 from fgcross.params import Params, section_dict
@@ -88,6 +88,6 @@ def media_dir(tmp_path_factory, index_dir, params) -> Path:
     index = read_index(index_dir)
     for media, stage in BY_MEDIA.items():
         section = params.section(stage.section)
-        prepare_media(index, media, out / media, converter(media, section), section_dict(section), progress=False,
-                      extras=extras(media))
+        prepare_media(index, media, out / media, converter(media, section), section_dict(section),
+                      StoreSettings.of(params.prepare), progress=False, extras=extras(media))
     return out

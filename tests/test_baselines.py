@@ -19,9 +19,10 @@ from fgcross.errors import ParamsError
 from fgcross.losses.ccl import correlation_loss, pairwise_loss, reconstruction_loss
 from fgcross.losses.cm_gans import Discriminators, discriminator_loss, generator_loss
 from fgcross.losses.objective import TOTAL, ObjectiveInput, build_objective
-from fgcross.models.factory import build_network
+from fgcross.models.backbones import feature_map
+from fgcross.models.factory import build_model
 from fgcross.models.fgcrossnet import ModelConfig
-from fgcross.models.patches import feature_map, patches
+from fgcross.models.patches import patches
 from fgcross.presets import apply_preset
 from fgcross.training.loop import MEDIA_CODES, Optim, Stage, Trainer
 from tests.conftest import REPO, override
@@ -31,7 +32,7 @@ CLASSES, SIZE, DIM = 3, 32, 8
 
 def network(method: str) -> torch.nn.Module:
     torch.manual_seed(0)
-    return build_network(ModelConfig("resnet18", CLASSES, SIZE, 4, "charcnn", True, "paper", method, DIM))
+    return build_model(ModelConfig("resnet18", CLASSES, SIZE, 4, "charcnn", True, "paper", method, common_dim=DIM))
 
 
 def inputs(seed: int = 0, items: int = 4) -> tuple[dict[str, torch.Tensor], dict[str, torch.Tensor]]:
@@ -142,7 +143,7 @@ def test_a_method_term_with_another_network_is_one_error():
     with pytest.raises(ParamsError, match="loss.gan_weight"):
         build_objective(method_params("cm_gans").loss, CLASSES, DIM, len(MEDIA), method="ccl")
     with pytest.raises(ParamsError, match="model.shared"):
-        build_network(ModelConfig("resnet18", CLASSES, SIZE, 4, "charcnn", False, "paper", "ccl", DIM))
+        build_model(ModelConfig("resnet18", CLASSES, SIZE, 4, "charcnn", False, "paper", "ccl", common_dim=DIM))
 
 
 # --- CM-GANs -------------------------------------------------------------------------------------

@@ -88,3 +88,11 @@ def test_cli_apply(presets, tmp_path, monkeypatch, capsys):
 def test_a_study_variant_can_name_a_preset_and_override_it(presets):
     variant = {PRESET: "mine", "loss.center_weight": 0.0}
     assert variant_overrides(variant, presets) == {"loss.center_weight": 0.0, "data.media": ["image", "text"]}
+
+
+def test_a_key_whose_value_is_a_mapping_is_kept_whole():
+    overrides = preset_overrides(REPO / "presets" / "pku_scale_rehearsal.yaml")
+    assert overrides["synthetic.counts"]["video"] == {"train": 12666, "test": 5684}
+    assert overrides["train.stage1.epochs"] == 1
+    params = apply_preset(load_params(REPO / "params.yaml"), REPO / "presets" / "pku_scale_rehearsal.yaml")
+    assert params.synthetic.families * params.synthetic.species_per_family == 200

@@ -71,10 +71,8 @@ def test_cluster_cca_loss_by_hand():
 
 
 def test_separate_backbones_share_only_the_head():
-    shared = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=True, text_branch="paper",
-                                     method="fgcrossnet", common_dim=128))
-    separate = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=False, text_branch="paper",
-                                       method="fgcrossnet", common_dim=128))
+    shared = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=True, text_branch="paper"))
+    separate = build_model(ModelConfig("resnet18", 5, 32, 16, "charcnn", shared=False, text_branch="paper"))
     assert shared.backbone is not None and len(separate.backbones) == 4 and separate.backbone is None
     image = torch.zeros(2, 3, 32, 32)
     out = separate({"image": image, "video": image + 1})

@@ -56,19 +56,32 @@ def dvc_stages():
 
 
 SHARDED = {"images": "image", "frames": "video", "spectrogram": "audio", "text": "text"}
+STORE_MARKER = re.compile(r"^(build/media/\w+)/meta\.json$")
+
+
+def as_dvc_paths(paths):
+    """Snakemake names a store by its meta.json (the file written last, that later rules wait
+    for), DVC by its folder: the same output."""
+    return {STORE_MARKER.sub(r"\1", p) for p in paths}
 
 
 def as_one_command(jobs, name):
-    """A sharded stage (Snakemake: `<name>_shard` jobs, then `<name>` merging them) as the one
-    command, inputs and outputs that dvc.yaml runs with a process pool."""
+    """A sharded stage (Snakemake: `<name>_shard` jobs writing shard files in place, then
+    `<name>` writing meta.json from their part files) as the one command, inputs and outputs
+    that dvc.yaml runs with a process pool."""
     if name not in SHARDED:
-        return jobs[name]
-    media, shard, merge = SHARDED[name], jobs[f"{name}_shard"], jobs[name]
+        job = jobs[name]
+        return {**job, "inputs": as_dvc_paths(job["inputs"]), "outputs": as_dvc_paths(job["outputs"])}
+    media, shard, finish = SHARDED[name], jobs[f"{name}_shard"], jobs[name]
     n = re.search(r"--shard (\d+)", shard["cmd"]).group(1)
-    assert merge["cmd"].startswith(f"python -m steps.{name} --params params.yaml --merge build/shards/")
-    assert merge["inputs"] == {f"build/shards/{media}/{i}" for i in range(len(merge["inputs"]))}
-    return {"cmd": shard["cmd"].replace(f"--shard {n} --out build/shards/{media}/{n}", f"--out build/media/{media}"),
-            "inputs": shard["inputs"], "outputs": merge["outputs"]}
+    assert shard["outputs"] == {f"build/parts/{media}/{n}.json"}
+    assert finish["cmd"].startswith(f"python -m steps.{name} --params params.yaml --index build/index "
+                                    f"--finish build/parts/{media}/")
+    assert finish["cmd"].endswith(f"--out build/media/{media}")
+    parts = finish["inputs"] - {"build/index"}
+    assert parts == {f"build/parts/{media}/{i}.json" for i in range(len(parts))}
+    return {"cmd": shard["cmd"].replace(f"--shard {n} --part build/parts/{media}/{n}.json ", ""),
+            "inputs": shard["inputs"], "outputs": as_dvc_paths(finish["outputs"])}
 
 
 def test_same_stages(snakemake_jobs, dvc_stages):
@@ -91,7 +104,8 @@ def test_same_inputs_and_outputs(snakemake_jobs, dvc_stages):
 def test_shard_count_follows_params(snakemake_jobs):
     shards = yaml.safe_load((REPO / "params.yaml").read_text())["prepare"]["shards"]
     for name, media in SHARDED.items():
-        assert snakemake_jobs[name]["inputs"] == {f"build/shards/{media}/{i}" for i in range(shards)}
+        assert snakemake_jobs[name]["inputs"] == {f"build/parts/{media}/{i}.json" for i in range(shards)} | {
+            "build/index"}
 
 
 def test_step_code_is_a_dependency(dvc_stages):

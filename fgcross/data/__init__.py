@@ -1,1 +1,1 @@
-"""Datasets: the embedded generator, the PKU FG-XMedia layout reader, prepared arrays."""
+"""Datasets: the embedded generator, the PKU FG-XMedia layout reader, the store of prepared media."""

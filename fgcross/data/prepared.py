@@ -1,24 +1,20 @@
-"""Prepared media (build/media/<media>/): compact arrays the training loader reads directly.
+"""Prepared media (build/media/<media>/): each media's items as a store of WebDataset tar
+shards (fgcross.data.store), which the training loader, export, search and the reports read
+by row through `PreparedSplit.data`.
 
-    meta.json              media, present, shape and dtype per split, how it was made
-    <split>.npy            uint8 [N, ...] arrays (images, frames, spectrograms, glyphs) or char codes
-    <split>.<extra>.npy    per-item side arrays (video: `preview`, a small strip of the frames)
-    <split>.csv            id, label: one row per array row
-
-Arrays open memory-mapped, so loading never decodes a file during training.
-
-Scale: the items of each split are cut into `shards` contiguous pieces. A shard can be
-prepared on its own (one Snakemake job, possibly on another machine) into a folder of the
-same form, and `merge_prepared` joins the shard folders in order. Or one command prepares
-everything with a pool of worker processes. Either way the result is byte-identical: the
-order of items is the index's, whatever the shard count or the number of processes.
-Arrays are written through memory-mapped files item by item, so memory stays bounded by
-one item per process, not the dataset.
+Scale: the items of each split are cut into shards of `prepare.shard_items` items. One
+command writes every shard with a pool of worker processes (what DVC runs); or
+`prepare.shards` jobs each write their share of the shards in place (what Snakemake runs,
+possibly on other machines) and record them in a small part file, and a last job writes the
+tables and meta.json from the part files. Nothing is merged by copying, so the disk peak
+is the store plus one shard per worker being written. Either way the bytes are the same:
+a shard's bytes depend on its items alone, whatever the number of processes or jobs.
+meta.json is removed first and written last, so a killed preparation never leaves a
+folder that a reader takes as complete.
 """
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 from collections.abc import Callable
@@ -29,13 +25,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from fgcross.progress import progress_bar
 
 from fgcross.data.index_files import Index
 from fgcross.data.layout import SPLITS
+from fgcross.data.store.catalog import StoreError, finish, read_meta, start
+from fgcross.data.store.plan import ShardPlan, job_shards, plan_shards
+from fgcross.data.store.reader import ItemSource
+from fgcross.data.store.writer import ShardTask, write_shard
 from fgcross.errors import PreparationError
-from fgcross.io import atomic_dir, read_json, reserve, write_json
+from fgcross.io import read_json, write_json
 from fgcross.lifeline import die_with
+from fgcross.params import PrepareParams
+from fgcross.progress import progress_bar
 
 Converter = Callable[[Path], np.ndarray]
 Extra = Callable[[np.ndarray], np.ndarray]
@@ -45,16 +46,26 @@ Extra = Callable[[np.ndarray], np.ndarray]
 class PreparedSplit:
     media: str
     split: str
-    data: np.ndarray  # memory-mapped
+    data: ItemSource | np.ndarray  # the store's items, decoded on access; or an array (a search query)
     ids: list[str]
     labels: np.ndarray  # int64
 
 
-def shard_rows(count: int, shard: int, shards: int) -> np.ndarray:
-    """Row positions of shard `shard` of `shards` contiguous, near-equal pieces."""
-    if not 0 <= shard < shards:
-        raise PreparationError(f"shard {shard} is outside 0..{shards - 1}")
-    return np.array_split(np.arange(count), shards)[shard]
+@dataclass(frozen=True)
+class StoreSettings:
+    """How items are stored (params `prepare.jpeg_quality`, `prepare.shard_items`)."""
+
+    jpeg_quality: int
+    shard_items: int
+
+    @classmethod
+    def of(cls, prepare: PrepareParams) -> StoreSettings:
+        return cls(prepare.jpeg_quality, prepare.shard_items)
+
+    def as_meta(self) -> dict[str, Any]:
+        import PIL
+
+        return {"jpeg_quality": self.jpeg_quality, "shard_items": self.shard_items, "pillow": PIL.__version__}
 
 
 def resolve_processes(processes: int) -> int:
@@ -62,13 +73,6 @@ def resolve_processes(processes: int) -> int:
     if processes > 0:
         return processes
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-def _convert_one(convert: Converter, file: Path, rel: str, media: str) -> np.ndarray:
-    try:
-        return np.asarray(convert(file))
-    except Exception as err:  # decoding libraries raise many types
-        raise PreparationError(f"{file}: cannot prepare {media} item {rel!r}: {err}") from err
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
@@ -79,196 +83,128 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-@dataclass(frozen=True)
-class _Target:
-    """Where a split's items go: the main array and the side arrays, as .npy files."""
-
-    data: Path
-    extras: dict[str, Path]
-
-    def open(self) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-        return np.load(self.data, mmap_mode="r+"), {n: np.load(p, mmap_mode="r+") for n, p in self.extras.items()}
+def _tables(index: Index, media: str) -> dict[str, pd.DataFrame]:
+    if media not in index.media:
+        return {}
+    return {split: index.items(media, split).reset_index(drop=True) for split in SPLITS}
 
 
-def _flush(data: np.ndarray, side: dict[str, np.ndarray]) -> None:
-    for array in (data, *side.values()):
-        array.flush()
+def _meta(media: str, present: bool, info: dict[str, Any], settings: StoreSettings,
+          extras: dict[str, Extra]) -> dict[str, Any]:
+    return {"media": media, "present": present, "info": info, "extras": sorted(extras), "store": settings.as_meta()}
 
 
-def _store(data: np.ndarray, side: dict[str, np.ndarray], extras: dict[str, Extra], row: int,
-           item: np.ndarray, rel: str) -> None:
-    if item.shape != data.shape[1:] or item.dtype != data.dtype:
-        raise PreparationError(f"{rel}: prepared as {item.dtype} {item.shape}, the first item of the split as "
-                               f"{data.dtype} {data.shape[1:]}")
-    data[row] = item
-    for name, fn in extras.items():
-        side[name][row] = fn(item)
+def _task(index: Index, media: str, table: pd.DataFrame, plan: ShardPlan, convert: Converter,
+          extras: dict[str, Extra], settings: StoreSettings, folder: Path) -> ShardTask:
+    rows = table.iloc[plan.first:plan.first + plan.count]
+    rels = rows["path"].tolist()
+    return ShardTask(plan, media, [index.root / r for r in rels], rels, rows["id"].astype(str).tolist(),
+                     [int(v) for v in rows["label"]], convert, extras, settings.jpeg_quality, folder)
 
 
-def _convert_rows(convert: Converter, files: list[Path], rels: list[str], media: str, target: _Target,
-                  extras: dict[str, Extra], first_row: int) -> int:
-    """A worker's task: convert a run of items and write them straight into the output arrays
-    (only a count travels back to the parent, not the arrays)."""
-    data, side = target.open()
-    for k, (file, rel) in enumerate(zip(files, rels, strict=True)):
-        _store(data, side, extras, first_row + k, _convert_one(convert, file, rel, media), rel)
-    _flush(data, side)
-    return len(files)
-
-
-def _create_target(tmp: Path, split: str, count: int, first: np.ndarray, extras: dict[str, Extra]) -> _Target:
-    """The output files of a split, sized from its first item."""
-    target = _Target(tmp / f"{split}.npy", {name: tmp / f"{split}.{name}.npy" for name in extras})
-    np.lib.format.open_memmap(target.data, "w+", first.dtype, (count, *first.shape)).flush()
-    for name, fn in extras.items():
-        side = fn(first)
-        np.lib.format.open_memmap(target.extras[name], "w+", side.dtype, (count, *side.shape)).flush()
-    for path in (target.data, *target.extras.values()):
-        reserve(path)  # a full disk fails here, as an error, not later as a SIGBUS in a memory-mapped write
-    return target
-
-
-def _write_split(tmp: Path, split: str, convert: Converter, files: list[Path], rels: list[str], media: str,
-                 extras: dict[str, Extra], pool: ProcessPoolExecutor | None, workers: int,
-                 progress: Any) -> dict[str, Any]:
-    """Convert a split's items into <split>.npy (and the extras); return the split's meta."""
-    count = len(files)
-    if count == 0:
-        np.save(tmp / f"{split}.npy", np.zeros((0,), np.uint8))
-        return {"count": 0, "shape": [0], "dtype": "uint8"}
-    first = (pool.submit(_convert_one, convert, files[0], rels[0], media).result() if pool
-             else _convert_one(convert, files[0], rels[0], media))
-    target = _create_target(tmp, split, count, first, extras)
-    data, side = target.open()
-    _store(data, side, extras, 0, first, rels[0])
-    _flush(data, side)  # before any worker opens the files
-    progress.update(1)
-    if pool is None:
-        for row in range(1, count):
-            _store(data, side, extras, row, _convert_one(convert, files[row], rels[row], media), rels[row])
-            progress.update(1)
-    else:
-        chunk = max(1, min(16, (count - 1) // (workers * 4)))
-        futures = [pool.submit(_convert_rows, convert, files[i:i + chunk], rels[i:i + chunk], media, target,
-                               extras, i) for i in range(1, count, chunk)]
-        try:
-            for future in as_completed(futures):
-                progress.update(future.result())
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    _flush(data, side)
-    return {"count": count, "shape": [count, *first.shape], "dtype": str(first.dtype)}
+def _write_all(tasks: list[ShardTask], processes: int, progress: bool, desc: str) -> list[dict[str, Any]]:
+    """Write the shards of `tasks`, in a pool when processes > 1; return their records."""
+    records = []
+    with progress_bar(total=sum(t.plan.count for t in tasks), desc=desc, unit="item", disable=not progress) as bar:
+        if processes <= 1 or len(tasks) <= 1:
+            for task in tasks:
+                records.append(write_shard(task))
+                bar.update(task.plan.count)
+            return records
+        with ProcessPoolExecutor(min(processes, len(tasks)), mp_context=_pool_context(), initializer=die_with,
+                                 initargs=(os.getpid(),)) as pool:
+            futures = {pool.submit(write_shard, t): t for t in tasks}
+            try:
+                for future in as_completed(futures):
+                    records.append(future.result())
+                    bar.update(futures[future].plan.count)
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    return records
 
 
 def prepare_media(index: Index, media: str, out: str | Path, convert: Converter, info: dict[str, Any],
-                  progress: bool = True, processes: int = 1, shard: int | None = None, shards: int = 1,
+                  settings: StoreSettings, progress: bool = True, processes: int = 1, job: int | None = None,
+                  jobs: int = 1, part: str | Path | None = None,
                   extras: dict[str, Extra] | None = None) -> dict[str, int]:
-    """Convert every item of `media` (or of one shard) with `convert(file) -> array` and write the folder.
+    """Convert every item of `media` with `convert(file) -> array` into the store at `out`.
 
-    With processes > 1 the items are converted by a pool of worker processes, each writing
-    its items straight into the memory-mapped output. A media absent from the index gives
-    a folder with meta.json saying so, so that the pipeline's outputs are the same
-    whatever media a dataset has.
-    """
+    With `job` given, write only that job's shards (of `jobs`) and record them in `part`
+    for `finish_prepared`; otherwise write them all and finish. A media absent from the
+    index gives a folder whose meta.json says so, so that the pipeline's outputs are the
+    same whatever media a dataset has."""
     extras = extras or {}
-    counts: dict[str, int] = {}
-    with atomic_dir(out) as tmp, contextlib.ExitStack() as stack:
-        present = media in index.media
-        meta: dict[str, Any] = {"media": media, "present": present, "info": info, "splits": {},
-                                "extras": sorted(extras)}
-        if shard is not None:
-            meta["shard"] = {"index": shard, "of": shards}
-        pool = None
-        if present and processes > 1:
-            pool = stack.enter_context(ProcessPoolExecutor(processes, mp_context=_pool_context(),
-                                                           initializer=die_with, initargs=(os.getpid(),)))
-        if present:
-            for split in SPLITS:
-                rows = index.items(media, split)
-                if shard is not None:
-                    rows = rows.iloc[shard_rows(len(rows), shard, shards)].reset_index(drop=True)
-                rels = rows["path"].tolist()
-                files = [index.root / rel for rel in rels]
-                with progress_bar(total=len(rows), desc=f"{media}/{split}", unit="item",
-                                  disable=not progress) as bar:
-                    meta["splits"][split] = _write_split(tmp, split, convert, files, rels, media, extras, pool,
-                                                         processes, bar)
-                rows[["id", "label"]].to_csv(tmp / f"{split}.csv", index=False)
-                counts[split] = len(rows)
-        write_json(tmp / "meta.json", meta)
-    return counts
+    out = Path(out)
+    tables = _tables(index, media)
+    plans = plan_shards({s: len(t) for s, t in tables.items()}, settings.shard_items)
+    chosen = plans if job is None else job_shards(plans, job, jobs)
+    start(out)
+    tasks = [_task(index, media, tables[p.split], p, convert, extras, settings, out) for p in chosen]
+    records = _write_all(tasks, processes, progress, media)
+    meta = _meta(media, bool(tables), info, settings, extras)
+    if job is not None:
+        if part is None:
+            raise PreparationError("a shard job needs --part, the file that records its shards")
+        write_json(part, {"meta": meta, "job": job, "jobs": jobs, "records": records})
+        return {}
+    finish(out, meta, tables, plans, records)
+    return {s: len(t) for s, t in tables.items()}
 
 
-def merge_prepared(parts: list[str | Path], out: str | Path) -> dict[str, int]:
-    """Join shard folders (given in any order) into one prepared folder, streaming the arrays."""
-    metas = [(Path(p), read_json(Path(p) / "meta.json")) for p in parts]
-    if not metas:
-        raise PreparationError("no shard folders to merge")
-    for folder, meta in metas:
-        if "shard" not in meta:
-            raise PreparationError(f"{folder}: not a shard folder (its meta.json has no 'shard')")
-    metas.sort(key=lambda fm: fm[1]["shard"]["index"])
-    total = metas[0][1]["shard"]["of"]
-    if [m["shard"]["index"] for _, m in metas] != list(range(total)) or any(m["shard"]["of"] != total
-                                                                            for _, m in metas):
-        raise PreparationError(f"shards {[str(f) for f, _ in metas]} are not the complete set 0..{total - 1}")
-    first = metas[0][1]
-    for folder, meta in metas[1:]:
-        for key in ("media", "present", "info", "extras"):
-            if meta[key] != first[key]:
-                raise PreparationError(f"{folder}: '{key}' differs from {metas[0][0]}: shards of different runs")
-    counts: dict[str, int] = {}
-    with atomic_dir(out) as tmp:
-        meta = {k: v for k, v in first.items() if k != "shard"}
-        meta["splits"] = {}
-        if first["present"]:
-            for split in SPLITS:
-                tables = [pd.read_csv(f / f"{split}.csv", dtype={"id": str}) for f, _ in metas]
-                count = sum(len(t) for t in tables)
-                for suffix in ["", *(f".{e}" for e in first["extras"])]:
-                    _concat_arrays([f / f"{split}{suffix}.npy" for f, _ in metas], tmp / f"{split}{suffix}.npy",
-                                   count, main=not suffix)
-                pd.concat(tables, ignore_index=True).to_csv(tmp / f"{split}.csv", index=False)
-                data = np.load(tmp / f"{split}.npy", mmap_mode="r")
-                meta["splits"][split] = {"count": count, "shape": list(data.shape), "dtype": str(data.dtype)}
-                counts[split] = count
-        write_json(tmp / "meta.json", meta)
-    return counts
-
-
-def _concat_arrays(files: list[Path], out: Path, count: int, main: bool) -> None:
-    arrays = [np.load(f, mmap_mode="r") for f in files if f.exists()]
-    arrays = [a for a in arrays if len(a)]
-    if count == 0 or not arrays:
-        if main:  # an empty split still has its (empty) main array, as _write_split writes it
-            np.save(out, np.zeros((0,), np.uint8))
-        return
-    merged = np.lib.format.open_memmap(out, "w+", arrays[0].dtype, (count, *arrays[0].shape[1:]))
-    row = 0
-    for array in arrays:
-        for start in range(0, len(array), 256):  # bounded memory whatever the shard size
-            block = array[start:start + 256]
-            merged[row:row + len(block)] = block
-            row += len(block)
-    merged.flush()
+def finish_prepared(index: Index, media: str, out: str | Path, parts: list[str | Path], info: dict[str, Any],
+                    settings: StoreSettings, extras: dict[str, Extra] | None = None) -> dict[str, int]:
+    """After the shard jobs: check their part files form one complete run, write the tables and meta.json."""
+    extras = extras or {}
+    tables = _tables(index, media)
+    meta = _meta(media, bool(tables), info, settings, extras)
+    loaded = [(Path(p), read_json(p)) for p in parts]
+    if not loaded:
+        raise PreparationError("no shard part files to finish from")
+    jobs = loaded[0][1]["jobs"]
+    if sorted(p["job"] for _, p in loaded) != list(range(jobs)) or any(p["jobs"] != jobs for _, p in loaded):
+        raise PreparationError(f"part files {[str(f) for f, _ in loaded]} are not the complete set of jobs "
+                               f"0..{jobs - 1}")
+    for path, part in loaded:
+        if part["meta"] != meta:
+            raise PreparationError(f"{path}: written with other settings ({part['meta']}) than these ({meta}): "
+                                   "shard jobs of different runs; run preparation again")
+    plans = plan_shards({s: len(t) for s, t in tables.items()}, settings.shard_items)
+    finish(out, meta, tables, plans, [r for _, part in loaded for r in part["records"]])
+    return {s: len(t) for s, t in tables.items()}
 
 
 def is_present(folder: str | Path) -> bool:
     return bool(read_json(Path(folder) / "meta.json")["present"])
 
 
-def load_split(folder: str | Path, split: str) -> PreparedSplit:
+def load_split(folder: str | Path, split: str, decoder: str | None = None) -> PreparedSplit:
+    """A split of a prepared store; its `data` decodes items on access."""
     folder = Path(folder)
-    meta = read_json(folder / "meta.json")
+    meta = read_meta(folder)
     if not meta["present"]:
         raise FileNotFoundError(f"{folder}: media {meta['media']} is absent from this dataset")
     table = pd.read_csv(folder / f"{split}.csv", dtype={"id": str})
-    data = np.load(folder / f"{split}.npy", mmap_mode="r")
+    kwargs = {} if decoder is None else {"decoder": decoder}
+    data = ItemSource(folder, split, meta["splits"][split], **kwargs)
     return PreparedSplit(meta["media"], split, data, table["id"].tolist(), table["label"].to_numpy(np.int64))
 
 
-def load_extra(folder: str | Path, split: str, name: str) -> np.ndarray:
-    """A side array (e.g. `preview`), memory-mapped, one row per item of the split."""
-    return np.load(Path(folder) / f"{split}.{name}.npy", mmap_mode="r")
+def has_extra(folder: str | Path, name: str) -> bool:
+    """Whether a complete store of a present media keeps the side array `name` (video: `preview`)."""
+    folder = Path(folder)
+    if not (folder / "meta.json").is_file():
+        return False
+    meta = read_meta(folder)
+    return bool(meta["present"]) and name in meta["extras"]
+
+
+def load_extra(folder: str | Path, split: str, name: str) -> ItemSource:
+    """A side array (e.g. `preview`), decoded on access, one row per item of the split."""
+    folder = Path(folder)
+    return ItemSource(folder, split, read_meta(folder)["splits"][split], extra=name)
+
+
+__all__ = ["PreparedSplit", "StoreError", "StoreSettings", "finish_prepared", "is_present", "has_extra",
+           "load_extra", "load_split", "prepare_media", "resolve_processes"]

@@ -2,8 +2,8 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial, then the methods' reconstruction, correlation, pairwise, gan), multiplies
-each by its weight and sums them in that same order: the order
+adversarial, method, then CCL's and CM-GANs' reconstruction, correlation, pairwise, gan),
+multiplies each by its weight and sums them in that same order: the order
 fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
 (the ranking term trains in stage 2 only): `forward` takes the names to skip, and a term
@@ -19,7 +19,7 @@ classifier), so their optimiser groups and their checkpoint state come from it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ class ObjectiveInput:
     every_labels: torch.Tensor
     every_media: torch.Tensor  # each row's media code
     pooled: torch.Tensor | None = None  # every media's pooled features, concatenated
-    aux: Mapping[str, Mapping[str, torch.Tensor]] | None = None  # media -> what a method's terms need (CCL, CM-GANs)
+    aux: Mapping[str, Mapping[str, torch.Tensor]] | None = None  # media -> what a method's terms need
 
     @classmethod
     def build(cls, logits: Mapping[str, torch.Tensor], labels: dict[str, torch.Tensor], codes: Mapping[str, int],
@@ -150,6 +150,22 @@ class AdversarialTerm(nn.Module):
         return [{"params": self.classifier.parameters(), "lr": lr, "weight_decay": weight_decay}]
 
 
+class MethodTerm(nn.Module):
+    """The loss of model.method's head (MCSM: per-space and fused; CRAN: three-level alignment),
+    on the head's arrays. The head belongs to the network (its parameters train and are saved
+    with it), so the term keeps the head's loss function, not the head as a submodule."""
+
+    needs_aux = True
+
+    def __init__(self, loss: Callable[[dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]], torch.Tensor]
+                 ) -> None:
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, inp: ObjectiveInput) -> torch.Tensor:
+        return self.loss(inp.need_aux("method"), inp.labels)
+
+
 class ReconstructionTerm(nn.Module):
     """The autoencoders' reconstruction of each media's features: CCL's intra-modality term (stage 1),
     CM-GANs' generator reconstruction (both stages)."""
@@ -236,7 +252,8 @@ class Objective(nn.Module):
 
     @property
     def needs_aux(self) -> bool:
-        """Whether a term needs the network's auxiliary outputs (a method's codes and reconstructions)."""
+        """Whether a term needs the network's `return_aux` outputs (a method head's arrays; CCL's and
+        CM-GANs' codes and reconstructions)."""
         return any(getattr(term, "needs_aux", False) for term in self.term_modules.values())
 
     def outside(self, stage: str) -> frozenset[str]:
@@ -298,10 +315,13 @@ def check_method_terms(loss: LossParams, method: str) -> None:
 
 def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_media: int,
                     centers: CenterLoss | None = None, method: str = "fgcrossnet",
-                    feature_width: int | None = None, media: list[str] | None = None) -> Objective:
+                    feature_width: int | None = None, media: list[str] | None = None,
+                    method_loss: Callable[[dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]],
+                                          torch.Tensor] | None = None) -> Objective:
     """The objective of the `loss` params: its terms in the order ce, center, ranking, triplet,
-    cca, adversarial, reconstruction, correlation, pairwise, gan; a term whose weight is not
-    positive is not built. `method` is model.method (FGCrossNet when not given); CM-GANs'
+    cca, adversarial, method, reconstruction, correlation, pairwise, gan; a term whose weight is
+    not positive is not built, nor the method term without a `method_loss` (the head's loss of
+    model.method mcsm or cran). `method` is model.method (FGCrossNet when not given); CM-GANs'
     discriminators need the backbone's `feature_width` and the `media` (in code order).
 
     `centers` are the class centres to train (made here when not given): the pipeline draws
@@ -324,6 +344,8 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
     if loss.adversarial_weight > 0:
         learnable["modality"] = ModalityClassifier(pooled_width, num_media)
         terms["adversarial"] = (loss.adversarial_weight, AdversarialTerm(learnable["modality"]))
+    if loss.method_weight > 0 and method_loss is not None:
+        terms["method"] = (loss.method_weight, MethodTerm(method_loss))
     if loss.reconstruction_weight > 0:  # CCL: stage 1 only; CM-GANs: the generator's, in every stage
         stages = frozenset({"stage1"}) if method == "ccl" else None
         terms["reconstruction"] = (loss.reconstruction_weight, ReconstructionTerm(stages))

@@ -1,8 +1,9 @@
-"""The networks, built by small factories from the `model` params: FGCrossNet (one CNN shared by
-all media) and the baselines CCL and CM-GANs (`factory` picks by model.method); checkpoints,
-and reading a trained model folder (saved)."""
+"""FGCrossNet: one CNN shared by all media, built by small factories from the `model` params;
+the methods built on its parts (MCSM, CRAN) and the baselines on its shared CNN (CCL, CM-GANs),
+all picked by `model.method` in fgcross.models.factory; checkpoints, and reading a trained
+model folder (saved)."""
 
-from fgcross.models.factory import METHODS, build_network
-from fgcross.models.fgcrossnet import FGCrossNet, build_model
+from fgcross.models.factory import METHODS, build_model
+from fgcross.models.fgcrossnet import FGCrossNet
 
-__all__ = ["METHODS", "FGCrossNet", "build_model", "build_network"]
+__all__ = ["METHODS", "FGCrossNet", "build_model"]

@@ -32,7 +32,8 @@ BACKBONES = ("resnet18", "resnet34", "resnet50", "resnet101", "resnet152")
 STRIP_PREFIXES = ("module.", "backbone.", "model.", "encoder.")
 
 
-__all__ = ["BACKBONES", "WeightsError", "build_backbone", "load_pretrained", "verify_hash_prefix"]
+__all__ = ["BACKBONES", "WeightsError", "build_backbone", "feature_map", "load_pretrained", "pool",
+           "verify_hash_prefix"]
 
 
 def build_backbone(name: str) -> tuple[nn.Module, int]:
@@ -43,6 +44,20 @@ def build_backbone(name: str) -> tuple[nn.Module, int]:
     width = net.fc.in_features
     net.fc = nn.Identity()
     return net, width
+
+
+def feature_map(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """The ResNet's last spatial feature map [B, C, h, w]: its forward up to (not including) the pooling.
+
+    `pool(feature_map(net, x))` is `net(x)` (fc being Identity), so a method that needs the cells
+    (the patches of MCSM's attention and CRAN's relations) shares the backbone's computation."""
+    x = net.maxpool(net.relu(net.bn1(net.conv1(x))))
+    return net.layer4(net.layer3(net.layer2(net.layer1(x))))
+
+
+def pool(net: nn.Module, maps: torch.Tensor) -> torch.Tensor:
+    """The ResNet's global average pooling of a feature map, flattened [B, C]."""
+    return torch.flatten(net.avgpool(maps), 1)
 
 
 def _state_dict_from_file(path: Path) -> dict[str, torch.Tensor]:

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from fgcross import MEDIA
-from fgcross.models.backbones import build_backbone, load_pretrained
+from fgcross.models.backbones import build_backbone, feature_map, load_pretrained, pool
 from fgcross.models.text_branch import CharCNNText
 
 
@@ -36,8 +36,11 @@ class ModelConfig:
     text_encoder: str
     shared: bool  # False: one backbone per media, the classifier head common
     text_branch: str  # paper | official (model.text_branch)
-    method: str  # fgcrossnet | ccl | cm_gans (model.method): fgcross.models.factory builds it
-    common_dim: int  # ccl, cm_gans: width of their codes and common representation (model.common_dim)
+    # Added with issue 21. They have the values of the models saved before them, so an older
+    # config.json (and a caller naming the first seven fields) still builds the same network.
+    method: str = "fgcrossnet"  # model.method: fgcrossnet | mcsm | cran | ccl | cm_gans (fgcross.models.factory)
+    method_dim: int = 64  # model.method_dim: the method head's width (mcsm, cran)
+    common_dim: int = 128  # model.common_dim: width of the codes and common representation (ccl, cm_gans)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -55,6 +58,20 @@ class FGCrossNet(nn.Module):
     def embed_inputs(self, media: str, x: torch.Tensor) -> torch.Tensor:
         return self.adapters[media](x) if media in self.adapters else x
 
+    def feature_maps(self, inputs: dict[str, torch.Tensor]) -> tuple[list[str], list[int], torch.Tensor, torch.Tensor]:
+        """(media names, their batch sizes, the last spatial feature maps [B, C, h, w], the pooled
+        features [B, C]) of every media's batch, concatenated in the order of `inputs`: what a method
+        that needs the backbone's cells (fgcross.models.method) builds on."""
+        names = list(inputs)
+        pictures = [self.embed_inputs(m, inputs[m]) for m in names]
+        sizes = [p.shape[0] for p in pictures]
+        nets = [self.backbone] * len(names) if self.backbone is not None else [self.backbones[m] for m in names]
+        if self.backbone is not None:
+            maps = feature_map(self.backbone, torch.cat(pictures))
+        else:
+            maps = torch.cat([feature_map(n, p) for n, p in zip(nets, pictures, strict=True)])
+        return names, sizes, maps, pool(nets[0], maps)
+
     def forward(self, inputs: dict[str, torch.Tensor], return_features: bool = False):
         """inputs: media -> batch; returns media -> logits (and media -> pooled features)."""
         names = list(inputs)
@@ -71,7 +88,10 @@ class FGCrossNet(nn.Module):
         return out
 
 
-def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
+def build_parts(cfg: ModelConfig, pretrained: str = "none") -> tuple[nn.Module | None, int, dict[str, nn.Module],
+                                                                  dict[str, nn.Module] | None]:
+    """(shared backbone or None, feature width, input adapters, per-media backbones or None):
+    what FGCrossNet and every method built on it (fgcross.models.factory) are made of."""
     # backbones first, then the text branch: the order the random initialisation is drawn in,
     # so that a seed gives the same weights as before model.shared existed
     if cfg.shared:
@@ -86,4 +106,10 @@ def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
     adapters: dict[str, nn.Module] = {}
     if cfg.text_encoder == "charcnn":
         adapters["text"] = CharCNNText(cfg.input_size, cfg.text_embed_dim, cfg.text_branch)
+    return backbone, width, adapters, backbones
+
+
+def build_model(cfg: ModelConfig, pretrained: str = "none") -> FGCrossNet:
+    """FGCrossNet itself (model.method: fgcrossnet); fgcross.models.factory builds any method."""
+    backbone, width, adapters, backbones = build_parts(cfg, pretrained)
     return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones)

@@ -1,8 +1,9 @@
 """Coarse instances and fine-grained patches from the shared CNN, the same way for every media.
 
-The baselines CCL and CM-GANs (and the relation methods of issue 21) need more than the
-pooled vector: they need the backbone's last spatial feature map and its *patches*. One
-definition serves all four media, so that no media gets a better part model than another:
+The baselines CCL and CM-GANs need more than the pooled vector: they need the backbone's
+last spatial feature map (fgcross.models.backbones.feature_map, as MCSM's and CRAN's heads
+do) and its *patches*. One definition serves all four media, so that no media gets a better
+part model than another:
 
 - image and video frame: a patch is a cell of the last spatial map (a region of the picture);
 - audio: the spectrogram is a picture whose axes are frequency and time, so a cell is a
@@ -21,11 +22,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-
-def feature_map(backbone: nn.Module, pictures: torch.Tensor) -> torch.Tensor:
-    """A torchvision ResNet's last spatial map [B, C, h, w] (everything before its average pool)."""
-    x = backbone.maxpool(backbone.relu(backbone.bn1(backbone.conv1(pictures))))
-    return backbone.layer4(backbone.layer3(backbone.layer2(backbone.layer1(x))))
+from fgcross.models.backbones import feature_map
 
 
 def patches(fmap: torch.Tensor, columns: bool) -> torch.Tensor:

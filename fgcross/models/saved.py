@@ -17,12 +17,8 @@ from typing import Any
 import torch
 
 from fgcross.models.checkpoint import load_checkpoint
-from fgcross.models.factory import build_network
+from fgcross.models.factory import build_model
 from fgcross.models.fgcrossnet import ModelConfig
-
-WRITTEN_BEFORE_METHODS = {"method": "fgcrossnet", "common_dim": 128}
-"""The model config keys a config.json written before model.method existed lacks: those models are
-FGCrossNet (common_dim is then unused)."""
 
 
 def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
@@ -30,6 +26,6 @@ def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tup
     weights_only=True."""
     model_dir = Path(model_dir)
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
-    model = build_network(ModelConfig(**{**WRITTEN_BEFORE_METHODS, **config["model"]}), "none")
+    model = build_model(ModelConfig(**config["model"]), "none")
     model.load_state_dict(load_checkpoint(model_dir / "model.pt", map_location=device)["model"])
     return model.to(device).eval(), config

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fgcross.data.index_files import Index
-from fgcross.data.prepared import PreparedSplit, load_extra, load_split
+from fgcross.data.prepared import PreparedSplit, has_extra, load_extra, load_split
 from fgcross.media.preview import picture_html, png_data_uri, read_item_text, sound_html, text_html, wav_data_uri
 
 ITEM_CSS = """
@@ -43,8 +43,8 @@ class ItemRenderer:
         self.prepared: dict[str, PreparedSplit] = {m: load_split(Path(media_dir) / m, split) for m in index.media}
         self.row_of = {m: {i: r for r, i in enumerate(p.ids)} for m, p in self.prepared.items()}
         self.path_of = dict(zip(index.manifest["id"], index.manifest["path"], strict=True))
-        previews = Path(media_dir) / "video" / f"{split}.preview.npy"
-        self.previews = load_extra(Path(media_dir) / "video", split, "preview") if previews.exists() else None
+        video = Path(media_dir) / "video"
+        self.previews = load_extra(video, split, "preview") if has_extra(video, "preview") else None
 
     def file(self, item_id: str) -> Path:
         """The item's file: the manifest's path under the dataset root (checked by the index stage)."""

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from fgcross.machine import cpu_model
+
 PACKAGES = ("fgcross", "torch", "torchvision", "numpy", "pandas", "scikit-learn", "librosa", "soundfile",
             "opencv-python-headless", "pillow", "matplotlib", "snakemake", "dvc", "mlflow", "papermill",
             "nbconvert", "faiss-cpu")
@@ -61,9 +63,9 @@ def package_versions(names: tuple[str, ...] = PACKAGES) -> pd.DataFrame:
 
 
 def machine() -> dict[str, str]:
-    """OS, Python, CPU cores, memory, and the GPU torch sees (if any)."""
+    """OS, Python, CPU model and cores, memory, and the GPU torch sees (if any)."""
     info = {"platform": platform.platform(), "python": platform.python_version(),
-            "processor": platform.machine(), "cpu cores": str(os.cpu_count())}
+            "processor": f"{cpu_model()} ({platform.machine()})", "cpu cores": str(os.cpu_count())}
     try:
         pages, size = os.sysconf("SC_PHYS_PAGES"), os.sysconf("SC_PAGE_SIZE")
         info["memory"] = f"{pages * size / 2**30:.1f} GiB"

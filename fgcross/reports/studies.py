@@ -3,6 +3,7 @@ summary per variant, every run as a point, and every run as a row."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import pandas as pd
@@ -31,3 +32,11 @@ def show_study(path: str | Path, study: str, command: str) -> None:
     ax.legend(fontsize=8)
     figure(fig)
     table(runs[["variant", "seed", "bi_avg", "multi_avg"]], index=False)
+    setup = [c for c in ("cpu", "threads", "torch") if c in runs]
+    if setup:
+        machines = runs[setup].drop_duplicates()
+        note("Made on " + "; ".join(", ".join(f"{c} {html.escape(str(row[c]))}" for c in setup)
+                                    for _, row in machines.iterrows())
+             + ". Training on CPU differs slightly with the CPU model and the thread count: a row is reproduced "
+               "exactly on that kind of machine by the command in its <code>command</code> column, and within "
+               "the seeds' spread elsewhere.")

@@ -10,13 +10,15 @@ indexed with; the model is read with fgcross.models.saved, with no training code
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from fgcross.data.prepared import PreparedSplit
-from fgcross.embeddings import embed_split
+from fgcross.data.store.codec import as_stored
+from fgcross.embeddings import embed_split, scoring_arrays
 from fgcross.errors import QueryError
 from fgcross.media.converters import converter
 from fgcross.media.kinds import QUERY_MEDIA
@@ -65,6 +67,16 @@ def looks_like_a_file(query: str) -> bool:
     return bool(one_word and Path(query.strip()).suffix)
 
 
+@dataclass(frozen=True)
+class EncodedQuery:
+    """A query as the index ranks it: its media, its feature vector, and what the model's pairwise
+    scorer reads of it (empty for FGCrossNet, ranked by the inner product of the vectors)."""
+
+    media: str
+    vector: np.ndarray
+    items: dict[str, np.ndarray] = field(default_factory=dict)
+
+
 class QueryEncoder:
     """The trained model and its preparation params: a query file in, a feature vector out."""
 
@@ -75,7 +87,7 @@ class QueryEncoder:
         self.converters = {m: converter(m, stored_section(self.config["preparation"], BY_MEDIA[m].section))
                            for m in self.config["media"]}
 
-    def embed_file(self, path: str | Path, media: str) -> np.ndarray:
+    def encode_file(self, path: str | Path, media: str) -> EncodedQuery:
         """Prepare and embed one file; a file the converter cannot read is a QueryError."""
         if media not in self.converters:
             raise QueryError(f"{path}: the model was not trained on {media} (it knows: {', '.join(self.converters)})")
@@ -83,14 +95,25 @@ class QueryEncoder:
             data = self.converters[media](Path(path))
         except Exception as err:  # noqa: BLE001 - any decoder failure is a bad query file
             raise QueryError(f"{path}: cannot read this {media} file: {err}") from err
+        if "store" in self.config:  # models trained on the store: the query as the store gives items back
+            data = as_stored(media, data, int(self.config["store"]["jpeg_quality"]))
         split = PreparedSplit(media, "query", data[None], ["query"], np.zeros(1, np.int64))
-        return embed_split(self.model, split, self.input_size, self.device)["features"][0]
+        arrays = embed_split(self.model, split, self.input_size, self.device)
+        return EncodedQuery(media, arrays["features"][0], scoring_arrays(arrays)[1])
 
-    def embed_text(self, text: str) -> np.ndarray:
+    def encode_text(self, text: str) -> EncodedQuery:
         """Typed text: prepared through a temporary .txt file, as a text item of the dataset is."""
         if not text.strip():
             raise QueryError("empty text query")
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "query.txt"
             path.write_text(text, encoding="utf-8")
-            return self.embed_file(path, "text")
+            return self.encode_file(path, "text")
+
+    def embed_file(self, path: str | Path, media: str) -> np.ndarray:
+        """The feature vector of one file (encode_file's vector)."""
+        return self.encode_file(path, media).vector
+
+    def embed_text(self, text: str) -> np.ndarray:
+        """The feature vector of typed text (encode_text's vector)."""
+        return self.encode_text(text).vector

@@ -172,12 +172,12 @@ class SearchService:
                 with tempfile.TemporaryDirectory() as tmp:
                     path = Path(tmp) / f"query{Path(query.filename).suffix.lower()}"  # our name, not theirs
                     path.write_bytes(query.data)
-                    vector = self.encoder.embed_file(path, kind)
+                    encoded = self.encoder.encode_file(path, kind)
                 asked = Path(query.filename).name
             else:
-                vector = self.encoder.embed_text(query.text)
+                encoded = self.encoder.encode_text(query.text)
                 asked = query.text
-            return asked, self.index.search(vector, query.media, query.k)
+            return asked, self.index.search(encoded.vector, query.media, query.k, encoded)
         except QueryError as err:
             message = str(err).replace(str(Path(tempfile.gettempdir())), "<upload>")
             raise BadRequest(400, message) from None

@@ -104,8 +104,9 @@ class Trainer:
                  workers: int = 0, progress: bool = True,
                  on_epoch: Callable[[dict[str, Any]], None] | None = None, world: World | None = None,
                  compile_backend: str | None = None, precision: str = "auto",
-                 resume_key: dict[str, str] | None = None) -> None:
+                 resume_key: dict[str, str] | None = None, steps_per_epoch: int = 0) -> None:
         self.resume_key = resume_key or {}
+        self.steps_per_epoch = steps_per_epoch  # 0: a whole pass of the sampler; N: its first N steps
         self.model, self.objective, self.batches = model.to(device), objective.to(device), batches
         self.stages, self.optim, self.device = stages, optim, device
         self.state_path, self.workers = state_path, workers
@@ -158,12 +159,12 @@ class Trainer:
         dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
         features, aux = self.objective.needs_features, self.objective.needs_aux
         with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp):
-            if aux:
-                out = self.net(inputs, return_features=True, return_aux=True)
+            if aux:  # a method's own outputs (a head's arrays, a baseline's codes): logits, pooled, aux
+                logits, pooled, arrays = self.net(inputs, return_features=True, return_aux=True)
             else:
                 out = self.net(inputs, return_features=True) if features else self.net(inputs)
-        logits, pooled, extra = out if aux else (*out, None) if features else (out, None, None)
-        inp = ObjectiveInput.build(logits, labels, MEDIA_CODES, pooled, extra)
+                (logits, pooled), arrays = (out if features else (out, None)), None
+        inp = ObjectiveInput.build(logits, labels, MEDIA_CODES, pooled if features else None, arrays)
         return self.objective(inp, skip=stage.skipped(self.objective)), inp
 
     def _step_stats(self, losses: dict[str, torch.Tensor], inp: ObjectiveInput) -> StepStats:
@@ -242,7 +243,8 @@ class Trainer:
         self.batches.set_epoch(global_epoch)
         world = self.world
         # step s of the epoch goes to rank s mod size; every rank takes the same number of steps
-        per_rank = -(-len(self.batches) // world.size)
+        total = len(self.batches) if self.steps_per_epoch == 0 else min(self.steps_per_epoch, len(self.batches))
+        per_rank = -(-total // world.size)
         steps = torch.utils.data.Subset(self.batches, range(world.rank, per_rank * world.size, world.size))
         loader = torch.utils.data.DataLoader(steps, batch_size=None, shuffle=False,
                                              num_workers=self.workers, persistent_workers=False)

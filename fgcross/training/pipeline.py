@@ -28,7 +28,7 @@ from fgcross.io import write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
 from fgcross.models.checkpoint import save_checkpoint
-from fgcross.models.factory import build_network
+from fgcross.models.factory import build_model
 from fgcross.models.fgcrossnet import ModelConfig
 from fgcross.params import Params, section_dict
 from fgcross.training.distributed import World, local_device
@@ -53,7 +53,8 @@ def model_config(params: Params, num_classes: int) -> ModelConfig:
     m = params.model
     return ModelConfig(backbone=m.backbone, num_classes=num_classes, input_size=m.input_size,
                        text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
-                       text_branch=m.text_branch, shared=m.shared, method=m.method, common_dim=m.common_dim)
+                       text_branch=m.text_branch, shared=m.shared,
+                       method=m.method, method_dim=m.method_dim, common_dim=m.common_dim)
 
 
 @dataclass
@@ -83,7 +84,7 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
         torch.set_num_threads(t.threads)
     seed_everything(t.seed)
     cfg = model_config(params, len(index.classes))
-    model = build_network(cfg, params.model.pretrained)
+    model = build_model(cfg, params.model.pretrained)
     centers = CenterLoss(cfg.num_classes, cfg.num_classes, params.loss.center_init_std)
     splits = {m: load_split(media_dir / m, "train") for m in media}
     batch_cfg = BatchConfig(t.classes_per_batch, t.items_per_class, cfg.input_size, seed=t.seed,
@@ -94,9 +95,10 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
               Stage("stage2", t.stage2.epochs, t.stage2.lr, ranking=True, fresh_centers=fresh)]
     lw = params.loss  # typed config: attributes named as the keys of params.yaml's loss section
     # the objective trains the centres drawn above; its modality classifier (if any) is drawn here, after the batches
+    head = getattr(model, "head", None)  # a method's head (fgcross.models.method) brings its own loss
     objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers,
                                 method=cfg.method, feature_width=getattr(model, "feature_width", None),
-                                media=list(MEDIA))
+                                media=list(MEDIA), method_loss=head.loss if head is not None else None)
     optim = Optim(t.optimizer, t.momentum, t.weight_decay, t.schedule, t.step_size, t.gamma)
     # the resume state is keyed by everything that shapes training, so other params never resume it
     # (the file is named by the params; it also stores the data, media and code it was made with)
@@ -106,7 +108,7 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     trainer = Trainer(model, objective, batches, stages, optim, device, state_path,
                       workers=t.workers, progress=progress, on_epoch=on_epoch, world=world,
                       compile_backend="inductor" if t.compile else None, precision=t.precision,
-                      resume_key=resume_key(digest, index_dir, media_dir, media))
+                      resume_key=resume_key(digest, index_dir, media_dir, media), steps_per_epoch=t.steps_per_epoch)
     return TrainingSetup(trainer, model, centers, cfg, index, media, state_path)
 
 
@@ -138,6 +140,7 @@ def save_model(out_dir: str | Path, state: dict[str, Any], cfg: ModelConfig, par
     write_json(Path(out_dir) / "config.json", {
         "model": cfg.to_dict(), "pretrained": params.model.pretrained, "media": media,
         "classes": classes, "preparation": {s: section_dict(params.section(s)) for s in PREPARATION_SECTIONS},
+        "store": {"jpeg_quality": params.prepare.jpeg_quality},  # a search query is stored as the training data was
     })
 
 

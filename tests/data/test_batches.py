@@ -118,11 +118,11 @@ def test_model_input_is_normalised_float():
 
 def test_an_absent_media_gets_a_folder_that_says_so(tmp_path, index_dir):
     from fgcross.data.index_files import read_index
-    from fgcross.data.prepared import is_present, prepare_media
+    from fgcross.data.prepared import StoreSettings, is_present, prepare_media
 
     index = read_index(index_dir)
     index = type(index)(index.root, index.manifest[index.manifest["media"] != "audio"], index.classes)
-    prepare_media(index, "audio", tmp_path / "audio", lambda f: None, {}, progress=False)
+    prepare_media(index, "audio", tmp_path / "audio", lambda f: None, {}, StoreSettings(90, 8), progress=False)
     assert not is_present(tmp_path / "audio")
     with pytest.raises(FileNotFoundError, match="absent"):
         load_split(tmp_path / "audio", "train")

@@ -57,3 +57,18 @@ def test_file_names_carry_no_class(dataset):
     names = [p.name for p in (dataset / "image").rglob("*.jpg")]
     assert all(n.startswith("image_") and len(n) == len("image_") + 12 + 4 for n in names)
     assert len(set(names)) == len(names)
+
+
+def test_counts_per_media_spread_over_the_classes(tmp_path, params):
+    """PKU FG-XMedia's counts differ per media (synthetic.counts): totals spread as evenly as they divide."""
+    counts = {"image": {"train": 6, "test": 5}, "text": {"train": 4, "test": 0}, "audio": {"train": 1, "test": 2},
+              "video": {"train": 0, "test": 3}}
+    cfg = replace(params.synthetic, families=1, species_per_family=4, counts=counts, video_seconds=0.25)
+    generate_dataset(tmp_path / "d", cfg, progress=False)
+    for media, splits in counts.items():
+        for split, total in splits.items():
+            lines = (tmp_path / "d/list" / media / f"{split}.txt").read_text().split("\n")
+            labels = sorted(int(line.split()[1]) for line in lines if line)
+            assert len(labels) == total, (media, split)
+            per_class = [labels.count(c) for c in range(4)]
+            assert max(per_class) - min(per_class) <= 1 and per_class == sorted(per_class, reverse=True)

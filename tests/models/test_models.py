@@ -35,7 +35,7 @@ def test_paper_sized_text_branch_layers():
 
 
 def test_one_shared_backbone_for_every_media():
-    model = build_model(ModelConfig("resnet18", 7, 32, 16, "charcnn", True, "paper", "fgcrossnet", 128)).eval()
+    model = build_model(ModelConfig("resnet18", 7, 32, 16, "charcnn", True, "paper")).eval()
     inputs = {"image": torch.randn(2, 3, 32, 32), "text": torch.randint(0, 70, (3, 40)),
               "audio": torch.randn(1, 3, 32, 32), "video": torch.randn(4, 3, 32, 32)}
     logits, pooled = model(inputs, return_features=True)
@@ -57,8 +57,7 @@ def test_local_weights_file_loads_and_reports_keys(tmp_path, caplog):
     assert report["missing"] == [] and report["unexpected"] == ["extra.weight"]
     for k, v in source.state_dict().items():
         assert torch.equal(target.state_dict()[k], v)
-    model = build_model(ModelConfig("resnet18", 3, 32, 16, "charcnn", True, "paper", "fgcrossnet", 128),
-                        pretrained=str(path))
+    model = build_model(ModelConfig("resnet18", 3, 32, 16, "charcnn", True, "paper"), pretrained=str(path))
     assert torch.equal(model.backbone.conv1.weight, source.conv1.weight)
 
 

@@ -13,8 +13,7 @@ S = 32  # the official code's 448, small: the text picture is S x S as there
 def official_state(seed: int, cfg: ModelConfig | None = None) -> dict[str, torch.Tensor]:
     """Random weights under the official names (module.embed, conv01, conv02, conv0, conv1..layer4, fc)."""
     torch.manual_seed(seed)
-    cfg = cfg or ModelConfig("resnet18", 5, S, 4, "charcnn", True, "official", "fgcrossnet", 128)
-    ours = build_model(cfg).state_dict()
+    ours = build_model(cfg or ModelConfig("resnet18", 5, S, 4, "charcnn", True, "official")).state_dict()
     back = {"adapters.text.embed.": "embed.", "adapters.text.conv1.": "conv01.", "adapters.text.conv2.": "conv02.",
             "adapters.text.to_rgb.": "conv0.", "backbone.": "", "classifier.": "fc."}
     state = {}
@@ -47,7 +46,7 @@ def test_official_layout_gives_identical_logits(tmp_path):
     state = official_state(0)
     path = tmp_path / "model.pkl"
     torch.save(state, path)
-    model = build_model(ModelConfig("resnet18", 5, S, 4, "charcnn", True, "official", "fgcrossnet", 128))
+    model = build_model(ModelConfig("resnet18", 5, S, 4, "charcnn", True, "official"))
     model.load_state_dict(load_official(path))  # strict: every key matched, none missing
     model.eval()
     codes = torch.randint(0, 70, (2, S))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 
@@ -31,11 +32,14 @@ def test_every_part_of_the_key_moves(tmp_path, index_dir, media_dir):
     (index / "manifest.csv").write_text(manifest.replace(",0,", ",1,", 1))  # one label changed
     assert rk.mismatch(key, rk.resume_key("p", index, media, ["image"])) == ["data"]
     (index / "manifest.csv").write_text(manifest)
-    with open(media / "image" / "train.npy", "r+b") as f:  # one byte of the prepared arrays
-        f.seek(-1, 2)
-        last = f.read(1)
-        f.seek(-1, 2)
-        f.write(bytes([last[0] ^ 1]))
+    meta = json.loads((media / "image" / "meta.json").read_text())  # one shard prepared anew (its sha256)
+    meta["splits"]["train"]["shards"][0]["sha256"] = "0" * 64
+    (media / "image" / "meta.json").write_text(json.dumps(meta))
+    assert rk.mismatch(key, rk.resume_key("p", index, media, ["image"])) == ["media"]
+    shutil.copyfile(media_dir / "image" / "meta.json", media / "image" / "meta.json")
+    assert rk.mismatch(key, rk.resume_key("p", index, media, ["image"])) == []
+    with open(media / "image" / "train-000000.tar", "ab") as f:  # a shard of another size
+        f.write(b"\0" * 512)
     assert rk.mismatch(key, rk.resume_key("p", index, media, ["image"])) == ["media"]
     assert rk.mismatch(key, rk.resume_key("q", index, media, [])) == ["params", "media"]
 

@@ -115,3 +115,14 @@ def test_throughput_is_logged_apart_from_the_tracked_history():
     history = [{"epoch": 1, "stage": "stage1", "lr": 1e-3, "loss_total": 2.0, "samples_per_s": 120.5}]
     assert "samples_per_s" not in history_frame(history)
     assert throughput_frame(history).to_dict("records") == [{"epoch": 1, "stage": "stage1", "samples_per_s": 120.5}]
+
+
+def test_steps_per_epoch_caps_every_epoch(tmp_path, train_params, media_dir, index_dir):
+    """train.steps_per_epoch: N takes the sampler's first N steps of each epoch (a fixed amount of training
+    whatever the data size), which the samples of each history row show."""
+    full = train_model(train_params, media_dir, index_dir, tmp_path / "a", progress=False, state_dir=tmp_path / "sa")
+    capped = train_model(override(train_params, {"train": {"steps_per_epoch": 1}}), media_dir, index_dir,
+                         tmp_path / "b", progress=False, state_dir=tmp_path / "sb")
+    per_step = train_params.train.classes_per_batch * train_params.train.items_per_class
+    assert all(row["samples"] == per_step * len(train_params.data.media) for row in capped)
+    assert all(row["samples"] > per_step * len(train_params.data.media) for row in full)

@@ -6,7 +6,7 @@ rule evaluate:
         embeddings="exports",
         index="build/index",
         code=code("steps/evaluate.py", "fgcross/evaluation.py", "fgcross/metrics.py", "fgcross/inner_product.py",
-                  "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
+                  "fgcross/scoring.py", "fgcross/diagnostics.py", "fgcross/reports/tables.py"),
     output:
         metrics="metrics/eval.json",
         retrieval="metrics/retrieval.json",
@@ -44,7 +44,7 @@ rule report:
         embeddings="exports",
         model="models",
         index="build/index",
-        media=expand("build/media/{media}", media=["image", "text", "audio", "video"]),
+        media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
         code=code("steps/report.py", "fgcross/reports", "fgcross/media/preview.py", "fgcross/media/kinds.py",
                   "fgcross/stage_times.py", "fgcross/ablation.py", "fgcross/data/taxonomy.py"),
         templates=sorted(str(p) for p in Path("reports/templates").glob("*.ipynb")),

@@ -1,8 +1,9 @@
-# Preparation: each media into compact arrays under build/media/<media>/.
+# Preparation: each media into a store of WebDataset tar shards under build/media/<media>/.
 # Each stage runs as prepare.shards jobs (`<stage>_shard`, in parallel with --cores N, or spread
-# over a cluster), each writing one shard folder, and a merge job joining them in order. The shard
-# folders are temporary: Snakemake deletes them once merged. dvc.yaml runs each stage as one
-# command with a process pool instead; the outputs are byte-identical.
+# over a cluster), each writing its shard files in place (nothing is merged by copying) and a
+# small part file recording them (temporary), and a finishing job writing the tables and
+# meta.json, the file that marks the store complete and that later rules depend on. dvc.yaml
+# runs each stage as one command with a process pool instead; the stores are byte-identical.
 #
 # The four stages differ only in the row of this table, so their rules are made by one loop.
 # The shell commands take the stage from `params`, not from an f-string: Snakemake runs a
@@ -19,6 +20,7 @@ PREPARATION = {  # stage -> (media, the library modules its converter calls besi
     "images": ("image", ["fgcross/media/images.py"]),
 }
 PREPARATION_CODE = ["steps/_prepare.py", "fgcross/media/converters.py", "fgcross/media/stages.py"]
+STORE_CODE = ["fgcross/data/prepared.py", "fgcross/data/store"]
 
 
 for _stage, (_media, _modules) in PREPARATION.items():
@@ -28,13 +30,14 @@ for _stage, (_media, _modules) in PREPARATION.items():
             f"{_stage}_shard"
         input:
             index="build/index",
-            code=code(f"steps/{_stage}.py", *PREPARATION_CODE, *_modules, "fgcross/data/prepared.py"),
+            code=code(f"steps/{_stage}.py", *PREPARATION_CODE, *_modules, *STORE_CODE),
         output:
-            temp(directory(f"build/shards/{_media}/{{shard}}")),
+            temp(f"build/parts/{_media}/{{shard}}.json"),
         params:
             stage=_stage,
             section=config[_stage],
-            shards=SHARDS,
+            store=config["prepare"],
+            media=_media,
         wildcard_constraints:
             shard=r"\d+",
         benchmark:
@@ -48,17 +51,19 @@ for _stage, (_media, _modules) in PREPARATION.items():
             "../envs/data.yaml"
         shell:
             "python -m steps.{params.stage} --params params.yaml --index {input.index} "
-            "--shard {wildcards.shard} --out {output} > {log} 2>&1"
+            "--shard {wildcards.shard} --part {output} --out build/media/{params.media} > {log} 2>&1"
 
     rule:
         name:
             _stage
         input:
-            shards=expand(f"build/shards/{_media}/{{shard}}", shard=range(SHARDS)),
+            index="build/index",
+            parts=expand(f"build/parts/{_media}/{{shard}}.json", shard=range(SHARDS)),
         output:
-            directory(f"build/media/{_media}"),
+            f"build/media/{_media}/meta.json",
         params:
             stage=_stage,
+            media=_media,
         benchmark:
             f"logs/benchmarks/{_stage}.tsv"
         resources:
@@ -69,5 +74,5 @@ for _stage, (_media, _modules) in PREPARATION.items():
         conda:
             "../envs/data.yaml"
         shell:
-            "python -m steps.{params.stage} --params params.yaml --merge {input.shards} --out {output} "
-            "> {log} 2>&1"
+            "python -m steps.{params.stage} --params params.yaml --index {input.index} --finish {input.parts} "
+            "--out build/media/{params.media} > {log} 2>&1"

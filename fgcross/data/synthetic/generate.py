@@ -100,12 +100,21 @@ def write_text(path: Path, sp: Species, cfg: SyntheticParams, rng: np.random.Gen
 WRITERS = {"image": write_image, "text": write_text, "audio": write_audio, "video": write_video}
 
 
+def items_of_class(cfg: SyntheticParams, media: str, split: str, label: int, classes: int) -> int:
+    """How many items class `label` has in a media's split: the per-class count, or the media's
+    total (`synthetic.counts`) spread as evenly as it divides, the first classes one more."""
+    if cfg.counts is None:
+        return cfg.train_per_class if split == "train" else cfg.test_per_class
+    total = cfg.counts.get(media, {}).get(split, 0)
+    return total // classes + (label < total % classes)
+
+
 def generate_dataset(out: str | Path, cfg: SyntheticParams, media: tuple[str, ...] = MEDIA,
                      progress: bool = True) -> list[Species]:
     """Write the whole dataset to `out` (replaced atomically) and return its species."""
     species = make_species(cfg.families, cfg.species_per_family, np.random.default_rng(cfg.seed))
-    per_split = {"train": cfg.train_per_class, "test": cfg.test_per_class}
-    jobs = [(m, split, sp, i) for m in media for split in SPLITS for sp in species for i in range(per_split[split])]
+    jobs = [(m, split, sp, i) for m in media for split in SPLITS for sp in species
+            for i in range(items_of_class(cfg, m, split, sp.label, len(species)))]
     with atomic_dir(out) as tmp:
         lines: dict[tuple[str, str], list[str]] = {(m, s): [] for m in media for s in SPLITS}
         for m, split, sp, i in progress_bar(jobs, desc="synthesize", unit="item", disable=not progress):
