@@ -35,5 +35,5 @@ test: $(STAMP)
 
 # pipeline outputs only: metrics/ablation.csv and metrics/methods.csv are committed study results (hours of training)
 clean:
-	rm -rf build models exports logs reports/html reports/executed data/generated .snakemake plots
+	rm -rf build models exports logs reports/html reports/executed reports/live data/generated .snakemake plots
 	rm -f metrics/eval.json metrics/retrieval.json metrics/diagnostics.json metrics/per_class_ap.csv

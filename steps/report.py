@@ -1,5 +1,6 @@
 """Execute the report notebooks with papermill and render them to offline HTML in reports/html/
-(one page per topic, index.html linking them), with nbconvert."""
+(one page per topic, index.html linking them), with nbconvert; the live pages (wall times, the
+machine, the MLflow runs: they change on every run) go to reports/live/, which is no output."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from fgcross.ablation import curves_path
 from fgcross.data.index_files import read_index
 from fgcross.params import Params
 from fgcross.reports.pages import PAGES
-from fgcross.reports.provenance import git_state
 from fgcross.reports.render import build_reports
 from fgcross.tracking import pipeline_run, project_root, tracking_uri
 from steps._common import params_of, parser, run
@@ -23,6 +23,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--templates", default="reports/templates", help="parameterised notebooks, one per page")
     p.add_argument("--executed", default="reports/executed", help="where the executed notebooks go")
     p.add_argument("--out", default="reports/html", help="HTML output folder")
+    p.add_argument("--live", default="reports/live",
+                   help="folder of the live pages and their notebooks (untracked: not a stage output)")
     p.add_argument("--metrics", default="metrics/eval.json")
     p.add_argument("--history", default="plots/train_history.csv")
     p.add_argument("--pr-curve", default="plots/pr_curve.csv", help="evaluate's precision-recall curves")
@@ -67,15 +69,15 @@ def main(argv: list[str] | None = None) -> None:
         metrics = json.loads(Path(args.metrics).read_text())
         index = read_index(args.index)
         config = json.loads((Path(args.model) / "config.json").read_text())
-        facts = {
-            "dataset": f"{index.root} ({len(index.classes)} classes; media: {', '.join(index.media)})",
+        facts = {  # a tracked page: no absolute path, no commit (see the live provenance page)
+            "dataset": f"{params.data.root} ({len(index.classes)} classes; media: {', '.join(index.media)})",
             "model": f"{config['model']['backbone']} at {config['model']['input_size']} px",
             "evaluated on": f"the {params.eval.split} split",
-            "code": git_state()["commit"][:12],
         }
         try:
             build_reports(args.templates, args.executed, args.out, parameters, metrics, facts,
-                          processes=params.report.processes, pages=tuple(args.pages) if args.pages else None)
+                          processes=params.report.processes, pages=tuple(args.pages) if args.pages else None,
+                          live=args.live)
         finally:  # the pages that built are kept (and tracked) even when another failed
             if (Path(args.out) / "index.html").exists():
                 with pipeline_run("report", params) as tracker:

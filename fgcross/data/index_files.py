@@ -2,7 +2,8 @@
 
     manifest.csv   one row per item: id, media, split, label, class_name, path (relative to root)
     classes.csv    label, name
-    summary.json   absolute root, media present, item counts, problems found, where the taxonomy came from
+    summary.json   root (relative to this folder when inside the working directory), media present,
+                   item counts, problems found, where the taxonomy came from
     taxonomy.csv   class, genus, family: ROOT/taxonomy.csv checked against the classes, or the
                    genera the class names give (fgcross.data.taxonomy)
     problems.csv   file, line, severity, path, message: skipped items and warnings
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,13 @@ class Index:
     classes: list[str]  # name of each label
 
     @property
+    def root_label(self) -> str:
+        """The root as a page shows it: relative to the working directory when inside it (a tracked
+        report holds no absolute path of the project), else absolute."""
+        cwd = Path.cwd().resolve()
+        return self.root.relative_to(cwd).as_posix() if self.root.is_relative_to(cwd) else str(self.root)
+
+    @property
     def media(self) -> list[str]:
         present = set(self.manifest["media"])
         return [m for m in MEDIA if m in present]
@@ -37,6 +46,17 @@ class Index:
         if split is not None:
             rows = rows[rows["split"] == split]
         return rows.reset_index(drop=True)
+
+
+def recorded_root(root: Path, out: str | Path) -> str:
+    """The root as summary.json records it: relative to the index folder when the dataset lies
+    inside the working directory (the project), so that the index stays right in a clone or in a
+    `dvc exp run --temp` copy and its bytes do not depend on where the project lives; absolute for
+    a dataset elsewhere (a shared disk), which is the same path from every copy."""
+    root, out = Path(root).resolve(), Path(out).resolve()
+    if root.is_relative_to(Path.cwd().resolve()):
+        return Path(os.path.relpath(root, out)).as_posix()
+    return str(root)
 
 
 def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: list[str],
@@ -54,7 +74,7 @@ def write_index(out: str | Path, root: Path, manifest: pd.DataFrame, classes: li
                                     encoding="utf-8")
         counts = manifest.groupby(["media", "split"]).size()
         write_json(tmp / "summary.json", {
-            "root": str(root.resolve()),
+            "root": recorded_root(root, out),
             "media": [m for m in MEDIA if m in set(manifest["media"])],
             "absent": [m for m in MEDIA if m not in set(manifest["media"])],
             "classes": len(classes),
@@ -70,7 +90,8 @@ def read_index(path: str | Path) -> Index:
     summary = read_json(path / "summary.json")
     manifest = pd.read_csv(path / "manifest.csv", dtype={"id": str, "path": str, "class_name": str})
     classes = pd.read_csv(path / "classes.csv", dtype={"name": str})["name"].tolist()
-    return Index(root=Path(summary["root"]), manifest=manifest, classes=classes)
+    root = Path(summary["root"])  # relative to this folder, or absolute (recorded_root)
+    return Index(root=Path(os.path.normpath(path.resolve() / root)), manifest=manifest, classes=classes)
 
 
 def read_problems(path: str | Path) -> pd.DataFrame:

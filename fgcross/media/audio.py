@@ -15,6 +15,16 @@ silence (the black level), so one pixel column means the same time span for ever
 
 An entry that is already an image (a rendered spectrogram, as in the official release)
 is loaded as an image.
+
+Precision: everything from the decoded samples to the dB array runs in float64 (the
+samples, the resampler, the STFT, the mel filters). librosa works in the input's precision,
+and a float32 FFT's last bits depend on the CPU's vector instructions, which flipped a few
+uint8 levels between machines: the prepared audio, and so every hash in dvc.lock after it,
+differed with the CPU type. In float64 the rounding is about 1e9 times smaller than one
+level step, so the levels are the same on any machine with the pinned library versions
+(tests/media/test_spectrogram_and_glyph.py checks them against a plain float64 DFT).
+The resampler is scipy's polyphase filter (deterministic C loops) rather than soxr, whose
+single-precision engine picks its SIMD kernel at run time.
 """
 
 from __future__ import annotations
@@ -35,13 +45,15 @@ RENDERS = ("grey", "colormap")
 
 def spectrogram_db(wave: np.ndarray, n_fft: int, hop_length: int, top_db: float, kind: str = "stft",
                    sample_rate: int = 22050, n_mels: int = 128) -> np.ndarray:
-    """dB spectrogram [freq, time] in [-top_db, 0] (ref = the maximum)."""
+    """dB spectrogram [freq, time] in [-top_db, 0] (ref = the maximum), float64 whatever the
+    input's type: the same levels on any CPU (see the module docstring)."""
+    wave = np.asarray(wave, dtype=np.float64)
     if kind == "stft":
         magnitude = np.abs(librosa.stft(wave, n_fft=n_fft, hop_length=hop_length))
         return librosa.amplitude_to_db(magnitude, ref=np.max, top_db=top_db)
     if kind == "mel":
         power = librosa.feature.melspectrogram(y=wave, sr=sample_rate, n_fft=n_fft, hop_length=hop_length,
-                                               n_mels=n_mels, power=2.0)
+                                               n_mels=n_mels, power=2.0, dtype=np.float64)
         return librosa.power_to_db(power, ref=np.max, top_db=top_db)
     raise ValueError(f"unknown spectrogram kind {kind!r}: expected one of {KINDS}")
 
@@ -87,7 +99,7 @@ def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_
     if is_picture(path):
         return load_image(path, size)
     try:
-        wave, rate = librosa.load(str(path), sr=sample_rate, mono=True)
+        wave, rate = librosa.load(str(path), sr=sample_rate, mono=True, dtype=np.float64, res_type="polyphase")
     except Exception as err:  # noqa: BLE001 - soundfile's and audioread's many types; some have no message
         reason = str(err).strip() or f"{type(err).__name__}: no decoder found any audio in it"
         raise ValueError(f"{path}: cannot decode audio ({reason})") from err

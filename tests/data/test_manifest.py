@@ -1,5 +1,6 @@
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -113,3 +114,35 @@ def test_class_names_come_with_the_result(root):
     assert len(names) == 4 and names[0].startswith("001.")
     (root / "classes.txt").unlink()
     assert index_dataset(root).class_names == names  # the class folders carry the same names
+
+
+def test_index_records_a_root_inside_the_project_relative_so_a_copy_reads_its_own(tmp_path, monkeypatch):
+    """A clone or a `dvc exp run --temp` copy holds the same build/index bytes and reads its own
+    dataset; a dataset outside the project keeps its absolute path."""
+    import json
+    import shutil
+
+    import pandas as pd
+
+    from fgcross.data.index_files import read_index, write_index
+
+    project = tmp_path / "project"
+    (project / "data/set").mkdir(parents=True)
+    manifest = pd.DataFrame({"id": ["a"], "media": ["text"], "split": ["train"], "label": [0],
+                             "class_name": ["Cardinal"], "path": ["text/a.txt"]})
+    monkeypatch.chdir(project)
+    write_index("build/index", Path("data/set"), manifest, ["Cardinal"])
+    summary = json.loads((project / "build/index/summary.json").read_text())
+    assert summary["root"] == "../../data/set"
+    assert str(tmp_path) not in (project / "build/index/summary.json").read_text()
+    copy = tmp_path / "clone"
+    shutil.copytree(project, copy)
+    monkeypatch.chdir(tmp_path)  # read from anywhere: the root is resolved against the index folder
+    assert read_index(copy / "build/index").root == (copy / "data/set").resolve()
+    assert read_index(copy / "build/index").root_label == "clone/data/set"  # a page shows no absolute path
+    outside = tmp_path / "shared"
+    outside.mkdir()
+    monkeypatch.chdir(project)
+    write_index("build/other", outside, manifest, ["Cardinal"])
+    assert json.loads((project / "build/other/summary.json").read_text())["root"] == str(outside.resolve())
+    assert read_index(project / "build/other").root == outside.resolve()

@@ -29,7 +29,9 @@ def test_snakemake_pipeline(repo_copy):
     metrics = json.loads((repo_copy / "metrics/eval.json").read_text())
     assert set(metrics) == KEYS and all(0.0 <= v <= 1.0 for v in metrics.values())
     pages = sorted((repo_copy / "reports/html").glob("*.html"))
-    assert [p.stem for p in pages] == sorted(["index", *(p.slug for p in PAGES)])
+    assert [p.stem for p in pages] == sorted(["index", *(p.slug for p in PAGES if p.tracked)])
+    pages += sorted((repo_copy / "reports/live").glob("*.html"))  # wall times, the machine, the MLflow runs
+    assert len(pages) == len(PAGES) + 1
     loaded = load_pages([p.as_uri() for p in pages], repo_copy / "screenshots")
     for url, page in loaded.items():
         assert page.errors == [] and f"{metrics['bi_avg']:.3f}" in page.text, (url, page.errors)

@@ -73,3 +73,37 @@ def test_glyphs_cut_a_text_too_long_for_the_smallest_font():
     pixels, lines = layout("word " * 5000, 64, min_font=6)
     assert pixels == 6 and 0 < len(lines) * 6 * 1.15 <= 64
     assert render_glyphs("word " * 5000, 64).shape == (64, 64, 3)
+
+
+def _reference_db(wave: np.ndarray, n_fft: int, hop: int, top_db: float) -> np.ndarray:
+    """|STFT| in dB the textbook way, in float64: centred zero-padded frames, a periodic Hann
+    window, an explicit DFT matrix (no FFT library), power_to_db with ref = max."""
+    padded = np.pad(np.asarray(wave, np.float64), n_fft // 2)
+    frames = np.stack([padded[i * hop:i * hop + n_fft] for i in range(1 + (padded.size - n_fft) // hop)], axis=1)
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(n_fft) / n_fft)
+    dft = np.exp(-2j * np.pi * np.arange(n_fft // 2 + 1)[:, None] * np.arange(n_fft)[None, :] / n_fft)
+    power = np.maximum(1e-10, np.abs(dft @ (window[:, None] * frames)) ** 2)
+    db = 10 * np.log10(power) - 10 * np.log10(power.max())
+    return np.maximum(db, db.max() - top_db)
+
+
+def test_spectrogram_levels_do_not_depend_on_the_fft_rounding():
+    """The prepared audio is the same on any CPU: the levels equal those of an independent float64
+    DFT, while the float32 FFT (what librosa computes for float32 samples, with CPU-dependent last
+    bits) lands on other levels in the quiet bins, so this test would catch a return to float32."""
+    import librosa
+
+    t = np.arange(3 * SR) / SR
+    wave = (0.5 * np.sin(2 * np.pi * (500 + 2000 * t) * t)
+            + 1e-3 * np.random.default_rng(0).standard_normal(t.size)).astype(np.float32)  # a chirp, a low floor
+
+    def levels(db):
+        return np.clip((db + 80.0) / 80.0 * 255.0, 0, 255).astype(np.uint8)
+
+    ours, reference = spectrogram_db(wave, 512, 128, 80.0), _reference_db(wave, 512, 128, 80.0)
+    assert ours.dtype == np.float64 and np.abs(ours - reference).max() < 1e-6  # a level is 0.31 dB
+    assert np.array_equal(levels(ours), levels(reference))
+    single = librosa.amplitude_to_db(np.abs(librosa.stft(wave, n_fft=512, hop_length=128)), ref=np.max, top_db=80.0)
+    assert single.dtype == np.float32 and (levels(single) != levels(reference)).sum() > 0
+    mel = spectrogram_db(wave, 512, 128, 80.0, kind="mel", n_mels=64)
+    assert mel.dtype == np.float64

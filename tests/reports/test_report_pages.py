@@ -18,13 +18,13 @@ HOSTILE_CLASS = "<script>window.__xss_class=1</script>Evil_<i>Gull</i>"
 SECTIONS = {  # a heading (or phrase) of every section of every page
     "dataset": ["Items per class", "The same species in every media", "Problems found by the index stage",
                 "absent from this dataset"],
-    "training": ["Losses per term", "Training accuracy per media", "Throughput", "Every epoch"],
+    "training": ["Losses per term", "Training accuracy per media", "Every epoch"],
     "retrieval": ["mAP beside the published numbers", "Precision at k", "Per class"],
     "failures": ["Confused species", "The worst queries", "close", "distant"],
     "examples": ["query:"],
     "embedding": ["A 2-D map (t-SNE)", "class key", "Modality gap"],
     "experiments": ["Tracked runs", "Loss ablation", "Related methods"],
-    "provenance": ["Wall time per stage", "Params", "Packages"],
+    "provenance": ["Wall time per stage", "Training throughput", "Params", "Packages"],
 }
 
 
@@ -60,22 +60,48 @@ def report_run(tmp_path_factory, dataset) -> Path:
     return work
 
 
+def _pages(run: Path) -> list[Path]:
+    return sorted([*(run / "reports/html").glob("*.html"), *(run / "reports/live").glob("*.html")])
+
+
 def test_every_page_builds_with_every_section(report_run):
-    html_dir = report_run / "reports/html"
-    assert sorted(p.name for p in html_dir.glob("*.html")) == sorted(["index.html", *(f"{p.slug}.html" for p in PAGES)])
+    html_dir, live_dir = report_run / "reports/html", report_run / "reports/live"
+    tracked = [p for p in PAGES if p.tracked]
+    expected = ["index.html", *(f"{p.slug}.html" for p in tracked)]
+    assert sorted(p.name for p in html_dir.glob("*.html")) == sorted(expected)
+    assert sorted(p.name for p in live_dir.glob("*.html")) == sorted(f"{p.slug}.html" for p in PAGES if not p.tracked)
     for page, phrases in SECTIONS.items():
-        body = (html_dir / f"{page}.html").read_text(encoding="utf-8")
+        body = (html_dir / f"{page}.html" if (html_dir / f"{page}.html").exists() else live_dir / f"{page}.html"
+                ).read_text(encoding="utf-8")
         for phrase in phrases:
             assert phrase in body, f"{page}: no {phrase!r}"
         assert "Traceback" not in body, page
         assert 'data-mime-type="application/vnd.jupyter.stderr"' not in body, f"{page}: a warning or error shows"
     assert "audio" not in json.loads((report_run / "models/config.json").read_text())["media"]
     executed = sorted(p.name for p in (report_run / "reports/executed").glob("*.ipynb"))
-    assert executed == sorted(f"{p.slug}.ipynb" for p in PAGES)
+    assert executed == sorted(f"{p.slug}.ipynb" for p in tracked)
+
+
+def test_tracked_pages_are_the_same_bytes_when_built_again(report_run, tmp_path, monkeypatch):
+    """Issue 17: a re-run with the same inputs changes no tracked file: no build time, no
+    papermill or kernel timestamps, no commit, no absolute path; the live pages may change."""
+    from steps import report
+
+    monkeypatch.chdir(report_run)
+    report.main(["--quiet", "--templates", str(REPO / "reports/templates"), "--out", str(tmp_path / "html"),
+                 "--executed", str(tmp_path / "executed"), "--live", str(tmp_path / "live")])
+    for first, again in (("reports/html", "html"), ("reports/executed", "executed")):
+        names = sorted(p.name for p in (report_run / first).iterdir())
+        assert names == sorted(p.name for p in (tmp_path / again).iterdir())
+        changed = [n for n in names if (report_run / first / n).read_bytes() != (tmp_path / again / n).read_bytes()]
+        assert changed == [], (first, changed)
+        for name in names:
+            text = (report_run / first / name).read_text(encoding="utf-8")
+            assert str(report_run) not in text and "start_time" not in text and "iopub." not in text, name
 
 
 def test_dataset_text_is_escaped_on_every_page(report_run):
-    for page in (report_run / "reports/html").glob("*.html"):
+    for page in _pages(report_run):
         body = page.read_text(encoding="utf-8")
         assert "<script>window.__xss" not in body and "<img src=x" not in body, page.name
     dataset_page = (report_run / "reports/html/dataset.html").read_text(encoding="utf-8")
@@ -83,7 +109,7 @@ def test_dataset_text_is_escaped_on_every_page(report_run):
 
 
 def test_pages_are_offline(report_run):
-    for page in (report_run / "reports/html").glob("*.html"):
+    for page in _pages(report_run):
         body = page.read_text(encoding="utf-8")
         for attribute in ('src="http', "src='http", 'href="http'):
             assert attribute not in body, f"{page.name} loads {attribute}..."
@@ -123,7 +149,7 @@ def test_pages_in_headless_chromium(report_run, tmp_path):
     the file, the hostile text does not run, and the mAPs of metrics/eval.json are shown;
     each view of the failure analysis is present, non-empty, and its pictures decoded."""
     metrics = json.loads((report_run / "metrics/eval.json").read_text())
-    urls = [p.as_uri() for p in sorted((report_run / "reports/html").glob("*.html"))]
+    urls = [p.as_uri() for p in _pages(report_run)]
     selectors = sorted({s for views in VIEWS.values() for s in views.values()})
     loaded = load_pages(urls, tmp_path / "shots", probe=PROBE % json.dumps(selectors))
     for url, page in loaded.items():
@@ -148,14 +174,15 @@ def test_one_page_is_rebuilt_and_the_others_kept(report_run, tmp_path, monkeypat
     from steps import report
 
     shutil.copytree(report_run / "reports", tmp_path / "reports")
-    html_dir = tmp_path / "reports/html"
-    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in html_dir.glob("*.html")}
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in _pages(tmp_path)}
     monkeypatch.chdir(report_run)
-    report.main(["--quiet", "--templates", str(REPO / "reports/templates"), "--out", str(html_dir),
-                 "--executed", str(tmp_path / "reports/executed"), "--pages", "experiments"])
-    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in html_dir.glob("*.html")}
+    report.main(["--quiet", "--templates", str(REPO / "reports/templates"), "--out", str(tmp_path / "reports/html"),
+                 "--executed", str(tmp_path / "reports/executed"), "--live", str(tmp_path / "reports/live"),
+                 "--pages", "experiments"])
+    after = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in _pages(tmp_path)}
     assert set(after) == set(before)
-    assert after["experiments.html"][1] > before["experiments.html"][1]  # built again
+    assert after["experiments.html"][1] > before["experiments.html"][1]  # built again (a live page)
     for name in set(before) - {"experiments.html", "index.html"}:
         assert after[name] == before[name], name  # kept as it was
-    assert len(list((tmp_path / "reports/executed").glob("*.ipynb"))) == len(PAGES)
+    assert len(list((tmp_path / "reports/executed").glob("*.ipynb"))) == sum(p.tracked for p in PAGES)
+    assert (tmp_path / "reports/live/provenance.ipynb").exists()

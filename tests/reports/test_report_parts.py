@@ -97,9 +97,13 @@ def test_index_page_links_every_page_and_escapes_facts():
     html = index_html(metrics, {"dataset": "<script>x</script>"}, failed={"training": "boom <b>"})
     assert "&lt;script&gt;" in html and "<script>" not in html and "boom &lt;b&gt;" in html
     for page in PAGES:
-        assert f'href="{page.slug}.html"' in html or page.slug == "training"
-    assert "0.250" in html and "0.500" in html
+        href = f"{page.slug}.html" if page.tracked else f"../live/{page.slug}.html"
+        assert f'href="{href}"' in html or page.slug == "training"
+    assert "0.250" in html and "0.500" in html and "Built" not in html  # no build time in a tracked page
     assert 'class="here"' in nav_html("embedding", metrics)
+    live = nav_html("provenance", metrics)  # from reports/live back to reports/html
+    assert 'href="../html/index.html"' in live and 'href="../html/dataset.html"' in live
+    assert 'href="experiments.html"' in live
 
 
 @pytest.mark.parametrize("page", [p.slug for p in PAGES])
@@ -114,3 +118,14 @@ def test_templates_declare_only_known_parameters(page):
     passed = set(notebook_parameters(build_parser().parse_args([]), tiny_params()))
     assert declared and declared <= passed, declared - passed
     assert json.loads((REPO / "reports/templates" / f"{page}.ipynb").read_text())["nbformat"] == 4
+
+
+@pytest.mark.parametrize("page", [p.slug for p in PAGES])
+def test_template_cells_have_fixed_ids(page):
+    """nbformat gives a cell without an id a random one on every run, which would change the tracked
+    executed notebook and page each time (issue 17: a re-run changes no tracked file)."""
+    from tests.conftest import REPO
+
+    cells = json.loads((REPO / "reports/templates" / f"{page}.ipynb").read_text())["cells"]
+    ids = [cell.get("id") for cell in cells]
+    assert None not in ids and len(set(ids)) == len(ids)
