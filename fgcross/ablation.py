@@ -5,8 +5,9 @@
 - `methods`: FGCrossNet beside the methods it is compared with: separate backbones per
   media (model.shared: false), modality-adversarial training (ACMR), and TNN-C-CCA (a
   cross-media triplet loss and cluster-CCA), MCSM and CRAN (presets/mcsm.yaml, presets/cran.yaml,
-  ranked by their pairwise scorers). FGCrossNet's claim is that one uniform
-  network beats methods that treat media apart. And the method beyond it (`beyond`).
+  ranked by their pairwise scorers), the baselines CCL and CM-GANs (presets/ccl.yaml,
+  presets/cm_gans.yaml), and the method beyond FGCrossNet (`beyond`). FGCrossNet's claim is that
+  one uniform network beats methods that treat media apart.
 - `beyond`: presets/beyond.yaml with each of its parts off, and the candidates left out.
 
 Claims like these need more than one seed on a small dataset: run-to-run spread from the
@@ -26,7 +27,6 @@ import torch
 from fgcross.config import with_overrides
 from fgcross.embeddings import as_embeddings, embed_prepared
 from fgcross.evaluation import Evaluation, evaluate_embeddings, reranked_metrics
-from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.params import Params
 from fgcross.presets import PRESETS_DIR, preset_overrides
 
@@ -49,6 +49,8 @@ METHOD_VARIANTS: dict[str, Variant] = {
     "mcsm": {PRESET: "mcsm"},
     "cran": {PRESET: "cran"},
     "beyond": {PRESET: "beyond"},
+    "ccl": {PRESET: "ccl"},
+    "cm_gans": {PRESET: "cm_gans"},
 }
 BEYOND_VARIANTS: dict[str, Variant] = {
     # presets/beyond.yaml, then each of its parts off in turn (its one part today, the subword text
@@ -81,7 +83,7 @@ def variant_params(params: Params, variant: str, seed: int, study: str = "losses
 
 
 @torch.no_grad()
-def evaluate_model(model: FGCrossNet, config: dict[str, Any], media_dir: str | Path, params: Params,
+def evaluate_model(model: torch.nn.Module, config: dict[str, Any], media_dir: str | Path, params: Params,
                    device: torch.device) -> tuple[Evaluation, dict[str, float]]:
     """A trained model on the eval split, evaluated as the pipeline does (metrics, curves, ...), and the
     two averages after neighbourhood re-ranking (`reranked_bi_avg`, `reranked_multi_avg`: metrics/reranked.json's)."""

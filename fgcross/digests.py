@@ -32,7 +32,10 @@ NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, 
                 # issue 20: the parts of the method beyond FGCrossNet, off
                 ("model", "text_model"): "branch", ("model", "text_vocab"): 2000, ("model", "text_width"): 256,
                 ("loss", "supcon_weight"): 0.0, ("loss", "supcon_temperature"): 0.1,
-                ("loss", "proxy_anchor_weight"): 0.0, ("loss", "multi_similarity_weight"): 0.0}
+                ("loss", "proxy_anchor_weight"): 0.0, ("loss", "multi_similarity_weight"): 0.0,
+                ("model", "common_dim"): 128, ("loss", "reconstruction_weight"): 0.0,
+                ("loss", "correlation_weight"): 0.0, ("loss", "pairwise_weight"): 0.0,
+                ("loss", "pairwise_margin"): 1.0, ("loss", "gan_weight"): 0.0}
 
 _EDGE = 1 << 20  # bytes hashed at each end of a large array
 

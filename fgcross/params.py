@@ -104,6 +104,7 @@ class ModelParams:
     text_model: str
     text_vocab: int
     text_width: int
+    common_dim: int
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,11 @@ class LossParams:
     supcon_temperature: float
     proxy_anchor_weight: float
     multi_similarity_weight: float
+    reconstruction_weight: float
+    correlation_weight: float
+    pairwise_weight: float
+    pairwise_margin: float
+    gan_weight: float
 
 
 @dataclass(frozen=True)

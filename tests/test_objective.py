@@ -32,7 +32,8 @@ def loss_params(**weights: float) -> SimpleNamespace:
             "ranking_weight": 0.1, "margin1": 1.0, "margin2": 0.5,
             "ranking_form": "paper", "adversarial_weight": 0.1, "triplet_weight": 1.0, "triplet_margin": 0.5,
             "cca_weight": 0.5, "method_weight": 1.0, "supcon_weight": 0.0, "supcon_temperature": 0.1,
-            "proxy_anchor_weight": 0.0, "multi_similarity_weight": 0.0}
+            "proxy_anchor_weight": 0.0, "multi_similarity_weight": 0.0, "reconstruction_weight": 0.0,
+            "correlation_weight": 0.0, "pairwise_weight": 0.0, "pairwise_margin": 1.0, "gan_weight": 0.0}
     return SimpleNamespace(**{**base, **weights})
 
 

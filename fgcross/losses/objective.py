@@ -2,11 +2,17 @@
 
 Every term maps one `ObjectiveInput` (a step's model outputs and labels) to a scalar.
 `Objective` computes its terms in a fixed order (ce, center, ranking, triplet, cca,
-adversarial, method, then pytorch-metric-learning's supcon, proxy_anchor, multi_similarity:
-fgcross.losses.metric_learning), multiplies each by its weight and sums them in that same
-order: the order fixes the floating-point sums and the autograd graph, so a run is reproducible bit for bit.
+adversarial, method, then pytorch-metric-learning's supcon, proxy_anchor, multi_similarity
+(fgcross.losses.metric_learning), then CCL's and CM-GANs' reconstruction, correlation, pairwise,
+gan), multiplies each by its weight and sums them in that same order: the order fixes the
+floating-point sums and the autograd graph, so a run is reproducible bit for bit.
 A term whose weight is 0 is not built, so it costs nothing. A stage may leave terms out
-(the ranking term trains in stage 2 only): `forward` takes the names to skip.
+(the ranking term trains in stage 2 only): `forward` takes the names to skip, and a term
+may name the stages it trains in (`stages`: CCL's stage-1 and stage-2 terms).
+
+A term with discriminators (CM-GANs) keeps them out of the network's optimiser: the loop
+trains them in a step of their own, alternating with the network's
+(`discriminator_loss`, `discriminator_parameters`).
 
 The objective owns the learnable parts of its terms (the class centres, the modality
 classifier, Proxy-Anchor's proxies), so their optimiser groups and their checkpoint state come from it.
@@ -22,8 +28,11 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from fgcross.errors import ParamsError
 from fgcross.losses.adversarial import ModalityClassifier, adversarial_loss
+from fgcross.losses.ccl import correlation_loss, pairwise_loss, reconstruction_loss
 from fgcross.losses.center import CenterLoss
+from fgcross.losses.cm_gans import Discriminators, discriminator_loss, generator_loss
 from fgcross.losses.metric_learning import METRIC_TERMS, MetricLearningTerm, build_metric_loss
 from fgcross.losses.quadruplet import quadruplet_loss
 from fgcross.losses.tnn_c_cca import cluster_cca_loss, cross_media_triplet_loss
@@ -47,18 +56,25 @@ class ObjectiveInput:
     every_labels: torch.Tensor
     every_media: torch.Tensor  # each row's media code
     pooled: torch.Tensor | None = None  # every media's pooled features, concatenated
-    aux: dict[str, dict[str, torch.Tensor]] | None = None  # a method head's arrays per media (fgcross.models.method)
+    aux: Mapping[str, Mapping[str, torch.Tensor]] | None = None  # media -> what a method's terms need
 
     @classmethod
     def build(cls, logits: Mapping[str, torch.Tensor], labels: dict[str, torch.Tensor], codes: Mapping[str, int],
               pooled: Mapping[str, torch.Tensor] | None = None,
-              aux: dict[str, dict[str, torch.Tensor]] | None = None) -> ObjectiveInput:
+              aux: Mapping[str, Mapping[str, torch.Tensor]] | None = None) -> ObjectiveInput:
         """From the network's outputs (any precision: the losses are computed in float32)."""
         media = list(labels)
         every_pooled = torch.cat([pooled[m].float() for m in media]) if pooled is not None else None
         out = {m: v.float() for m, v in logits.items()}
+        extra = {m: {k: v.float() for k, v in aux[m].items()} for m in media} if aux is not None else None
         return cls(out, labels, torch.cat([out[m] for m in media]), torch.cat([labels[m] for m in media]),
-                   torch.cat([torch.full_like(labels[m], codes[m]) for m in media]), every_pooled, aux)
+                   torch.cat([torch.full_like(labels[m], codes[m]) for m in media]), every_pooled, extra)
+
+    def need_aux(self, term: str) -> Mapping[str, Mapping[str, torch.Tensor]]:
+        """`aux`, or an error naming the term that needs it (a method's term on another network)."""
+        if self.aux is None:
+            raise ValueError(f"the {term} term needs the network's auxiliary outputs (ObjectiveInput.aux)")
+        return self.aux
 
 
 class CrossEntropyTerm(nn.Module):
@@ -149,9 +165,65 @@ class MethodTerm(nn.Module):
         self.loss = loss
 
     def forward(self, inp: ObjectiveInput) -> torch.Tensor:
-        if inp.aux is None:
-            raise ValueError("the method term needs the method head's arrays (ObjectiveInput.aux)")
-        return self.loss(inp.aux, inp.labels)
+        return self.loss(inp.need_aux("method"), inp.labels)
+
+
+class ReconstructionTerm(nn.Module):
+    """The autoencoders' reconstruction of each media's features: CCL's intra-modality term (stage 1),
+    CM-GANs' generator reconstruction (both stages)."""
+
+    needs_aux = True
+
+    def __init__(self, stages: frozenset[str] | None) -> None:
+        super().__init__()
+        self.stages = stages
+
+    def forward(self, inp: ObjectiveInput) -> torch.Tensor:
+        return reconstruction_loss(inp.need_aux("reconstruction"))
+
+
+class CorrelationTerm(nn.Module):
+    """CCL's inter-modality correlation of the stage-1 codes (stage 1)."""
+
+    needs_aux = True
+    stages = frozenset({"stage1"})
+
+    def forward(self, inp: ObjectiveInput) -> torch.Tensor:
+        aux = inp.need_aux("correlation")
+        return correlation_loss({m: a["code"] for m, a in aux.items()}, inp.labels)
+
+
+class PairwiseTerm(nn.Module):
+    """CCL's pairwise similarity constraint on the common representation (stage 2)."""
+
+    needs_features = True
+    stages = frozenset({"stage2"})
+
+    def __init__(self, margin: float) -> None:
+        super().__init__()
+        self.margin = margin
+
+    def forward(self, inp: ObjectiveInput) -> torch.Tensor:
+        if inp.pooled is None:
+            raise ValueError("the pairwise term needs the common representation (ObjectiveInput.pooled)")
+        return pairwise_loss(inp.pooled, inp.every_labels, inp.every_media, self.margin)
+
+
+class GanTerm(nn.Module):
+    """CM-GANs' generator side against its discriminators, which train in a step of their own."""
+
+    needs_aux = True
+
+    def __init__(self, discriminators: Discriminators) -> None:
+        super().__init__()
+        self.discriminators = discriminators
+
+    def forward(self, inp: ObjectiveInput) -> torch.Tensor:
+        return generator_loss(self.discriminators, inp.need_aux("gan"))
+
+    def discriminator_loss(self, inp: ObjectiveInput) -> torch.Tensor:
+        """The discriminators' loss on the step's outputs, detached (the generator stays fixed)."""
+        return discriminator_loss(self.discriminators, inp.need_aux("gan"))
 
 
 class Objective(nn.Module):
@@ -182,8 +254,24 @@ class Objective(nn.Module):
 
     @property
     def needs_aux(self) -> bool:
-        """Whether a term needs the method head's arrays (the network's `return_aux`)."""
+        """Whether a term needs the network's `return_aux` outputs (a method head's arrays; CCL's and
+        CM-GANs' codes and reconstructions)."""
         return any(getattr(term, "needs_aux", False) for term in self.term_modules.values())
+
+    def outside(self, stage: str) -> frozenset[str]:
+        """The terms that name the stages they train in, and `stage` is not one of them."""
+        return frozenset(name for name, term in self.term_modules.items()
+                         if getattr(term, "stages", None) is not None and stage not in term.stages)
+
+    def discriminator_parameters(self) -> list[nn.Parameter]:
+        """The parameters of the terms' discriminators, trained apart from the network (empty without)."""
+        return [p for term in self.term_modules.values() if hasattr(term, "discriminator_loss")
+                for p in term.discriminators.parameters()]
+
+    def discriminator_loss(self, inp: ObjectiveInput) -> torch.Tensor:
+        """The sum of the terms' discriminator losses (unweighted: a term's weight scales its generator side)."""
+        return sum(term.discriminator_loss(inp) for term in self.term_modules.values()
+                   if hasattr(term, "discriminator_loss"))
 
     def forward(self, inp: ObjectiveInput, skip: Collection[str] = ()) -> dict[str, torch.Tensor]:
         """{name: weight x term} for every term not in `skip`, and their sum under TOTAL."""
@@ -214,19 +302,36 @@ class Objective(nn.Module):
         return getattr(self.term_modules[name], "accuracy", None) if name in self.computed else None
 
 
+METHOD_TERMS = {"reconstruction_weight": ("ccl", "cm_gans"), "correlation_weight": ("ccl",),
+                "pairwise_weight": ("ccl",), "gan_weight": ("cm_gans",)}
+"""The loss weights that only a method's network can feed (its auxiliary outputs), by method."""
+
+
+def check_method_terms(loss: LossParams, method: str) -> None:
+    """A method's loss weight set for another method's network is one error naming the key."""
+    for key, methods in METHOD_TERMS.items():
+        if getattr(loss, key) > 0 and method not in methods:
+            raise ParamsError(f"loss.{key} is for model.method {' or '.join(methods)}, not {method} "
+                              f"(set it to 0, or use presets/{methods[0]}.yaml)")
+
+
 def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_media: int,
-                    centers: CenterLoss | None = None,
+                    centers: CenterLoss | None = None, method: str = "fgcrossnet",
+                    feature_width: int | None = None, media: list[str] | None = None,
                     method_loss: Callable[[dict[str, dict[str, torch.Tensor]], dict[str, torch.Tensor]],
                                           torch.Tensor] | None = None) -> Objective:
     """The objective of the `loss` params: its terms in the order ce, center, ranking, triplet,
-    cca, adversarial, method, supcon, proxy_anchor, multi_similarity; a term whose weight is not positive
-    is not built, nor the method term without a `method_loss` (the head's loss of a model.method other
-    than fgcrossnet).
+    cca, adversarial, method, supcon, proxy_anchor, multi_similarity, reconstruction, correlation,
+    pairwise, gan; a term whose weight is
+    not positive is not built, nor the method term without a `method_loss` (the head's loss of
+    model.method mcsm or cran). `method` is model.method (FGCrossNet when not given); CM-GANs'
+    discriminators need the backbone's `feature_width` and the `media` (in code order).
 
     `centers` are the class centres to train (made here when not given): the pipeline draws
     them right after the network, so that the random initialisation is the same as ever,
     and saves them in the model file. The modality classifier is drawn here, when its weight
     is positive."""
+    check_method_terms(loss, method)
     centers = centers if centers is not None else CenterLoss(num_classes, num_classes, loss.center_init_std)
     # the cross-entropy is unweighted: 1.0 x ce is exact, in its value and its gradient
     terms: dict[str, tuple[float, nn.Module]] = {"ce": (1.0, CrossEntropyTerm())}
@@ -251,4 +356,16 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
             terms[name] = (weight, term)
             if name == "proxy_anchor":
                 learnable["proxies"] = term.loss
+    if loss.reconstruction_weight > 0:  # CCL: stage 1 only; CM-GANs: the generator's, in every stage
+        stages = frozenset({"stage1"}) if method == "ccl" else None
+        terms["reconstruction"] = (loss.reconstruction_weight, ReconstructionTerm(stages))
+    if loss.correlation_weight > 0:
+        terms["correlation"] = (loss.correlation_weight, CorrelationTerm())
+    if loss.pairwise_weight > 0:
+        terms["pairwise"] = (loss.pairwise_weight, PairwiseTerm(loss.pairwise_margin))
+    if loss.gan_weight > 0:
+        if feature_width is None or media is None:
+            raise ValueError("the gan term needs the backbone's feature_width and the media")
+        learnable["discriminators"] = Discriminators(media, feature_width, pooled_width)
+        terms["gan"] = (loss.gan_weight, GanTerm(learnable["discriminators"]))
     return Objective(terms, learnable)

@@ -18,11 +18,12 @@ import torch
 
 from fgcross.models.checkpoint import load_checkpoint
 from fgcross.models.factory import build_model
-from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig
+from fgcross.models.fgcrossnet import ModelConfig
 
 
-def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[FGCrossNet, dict[str, Any]]:
-    """The trained network (eval mode) and its config.json; weights load with weights_only=True."""
+def load_model(model_dir: str | Path, device: str | torch.device = "cpu") -> tuple[torch.nn.Module, dict[str, Any]]:
+    """The trained network of the config's method (eval mode) and its config.json; weights load with
+    weights_only=True."""
     model_dir = Path(model_dir)
     config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
     model = build_model(ModelConfig(**config["model"]), "none")

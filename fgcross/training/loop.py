@@ -15,6 +15,12 @@ epoch and step); a state made with other ones is discarded, saying which.
 Several processes (fgcross.training.distributed): each trains a DistributedDataParallel
 replica on its share of every epoch's steps; epoch statistics are summed over processes;
 rank 0 alone checkpoints. `compile_backend` wraps the network in torch.compile.
+
+A method with discriminators (CM-GANs) trains adversarially in alternate steps, as its paper
+does: every step first updates the network (the generator) against the fixed
+discriminators, then the discriminators alone, on the same step's outputs detached, with
+an optimiser of their own (Adam, betas 0.5 and 0.999, the stage's first rate, not scheduled). Their loss is
+logged as `loss_discriminator`, outside the total.
 """
 
 from __future__ import annotations
@@ -35,7 +41,6 @@ from fgcross.devices import resolve_precision
 from fgcross.errors import TrainingError
 from fgcross.losses.objective import TOTAL, Objective, ObjectiveInput
 from fgcross.models.checkpoint import load_checkpoint, save_checkpoint
-from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.progress import progress_bar, readable
 from fgcross.training.distributed import World, average_gradients, barrier
 from fgcross.training.resume_key import mismatch
@@ -66,6 +71,10 @@ class Stage:
     ranking: bool  # the ranking term trains in this stage (stage 2)
     fresh_centers: FreshCenters | None = None  # None: the stage goes on with the centres it finds
 
+    def skipped(self, objective: Objective) -> frozenset[str]:
+        """The objective's terms this stage leaves out: `skipped_terms`, and the terms that train in other stages."""
+        return self.skipped_terms | objective.outside(self.name)
+
     @property
     def skipped_terms(self) -> frozenset[str]:
         """The objective's terms this stage leaves out: the ranking term outside the ranking stage."""
@@ -90,7 +99,7 @@ class Trainer:
     It minimises `objective`, which owns the losses' learnable parts (the class centres, the
     modality classifier): they train and are checkpointed next to the network."""
 
-    def __init__(self, model: FGCrossNet, objective: Objective, batches: TrainBatches, stages: list[Stage],
+    def __init__(self, model: torch.nn.Module, objective: Objective, batches: TrainBatches, stages: list[Stage],
                  optim: Optim, device: torch.device, state_path: Path,
                  workers: int = 0, progress: bool = True,
                  on_epoch: Callable[[dict[str, Any]], None] | None = None, world: World | None = None,
@@ -111,7 +120,8 @@ class Trainer:
             self.model = self.model.to(memory_format=torch.channels_last)
         self.net: torch.nn.Module = self.model  # what the forward pass goes through
         if self.world.distributed:
-            unused = any(m not in batches.splits for m in [*self.model.adapters, *self.model.backbones])
+            unused = (any(m not in batches.splits for m in [*self.model.adapters, *self.model.backbones])
+                      or getattr(self.model, "partly_unused", False))
             self.net = torch.nn.parallel.DistributedDataParallel(
                 self.model, device_ids=[device.index] if device.type == "cuda" else None,
                 find_unused_parameters=unused)
@@ -127,6 +137,20 @@ class Trainer:
             opt = torch.optim.SGD(groups, lr=stage.lr, momentum=self.optim.momentum)
         return opt, make_scheduler(opt, self.optim.schedule, stage.epochs, self.optim.step_size, self.optim.gamma)
 
+    def _discriminator_optimizer(self, stage: Stage) -> torch.optim.Optimizer | None:
+        """The discriminators' own optimiser (None without discriminators): Adam with the GAN betas."""
+        params = self.objective.discriminator_parameters()
+        return torch.optim.Adam(params, lr=stage.lr, betas=(0.5, 0.999)) if params else None
+
+    def _discriminator_step(self, inp: ObjectiveInput, d_opt: torch.optim.Optimizer) -> float:
+        """One update of the discriminators alone on the step's detached outputs; their loss."""
+        d_opt.zero_grad(set_to_none=True)  # also drops what the generator's backward left on them
+        loss = self.objective.discriminator_loss(inp)
+        loss.backward()
+        average_gradients(self.objective.discriminator_parameters(), self.world)
+        d_opt.step()
+        return loss.item()
+
     def _losses(self, batch: dict[str, torch.Tensor], stage: Stage) -> tuple[dict[str, torch.Tensor], ObjectiveInput]:
         """The stage's weighted loss terms by name, and their sum under TOTAL; and what they were computed on."""
         media = [k for k in batch if not k.endswith("_labels")]
@@ -135,13 +159,13 @@ class Trainer:
         dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
         features, aux = self.objective.needs_features, self.objective.needs_aux
         with torch.autocast(self.device.type, dtype=dtype, enabled=self.amp):
-            if aux:  # a method head's arrays (fgcross.models.method): logits, pooled, arrays
+            if aux:  # a method's own outputs (a head's arrays, a baseline's codes): logits, pooled, aux
                 logits, pooled, arrays = self.net(inputs, return_features=True, return_aux=True)
             else:
                 out = self.net(inputs, return_features=True) if features else self.net(inputs)
                 (logits, pooled), arrays = (out if features else (out, None)), None
         inp = ObjectiveInput.build(logits, labels, MEDIA_CODES, pooled if features else None, arrays)
-        return self.objective(inp, skip=stage.skipped_terms), inp
+        return self.objective(inp, skip=stage.skipped(self.objective)), inp
 
     def _step_stats(self, losses: dict[str, torch.Tensor], inp: ObjectiveInput) -> StepStats:
         accuracy = self.objective.accuracy("adversarial")
@@ -180,6 +204,7 @@ class Trainer:
         global_epoch = len(history)
         for s_index, stage in enumerate(self.stages):
             opt, sched = self._optimizer(stage)
+            d_opt = self._discriminator_optimizer(stage)
             first = 0
             if state:
                 done = [s.name for s in self.stages].index(state["stage"])
@@ -189,13 +214,15 @@ class Trainer:
                 self.objective.load_checkpoint_state(state)
                 if s_index == done:
                     opt.load_state_dict(state["optimizer"])
+                    if d_opt is not None:
+                        d_opt.load_state_dict(state["discriminator_optimizer"])
                     sched.load_state_dict(state["scheduler"])
                     first = state["epoch"]
                 state = None
             if first == 0 and stage.fresh_centers is not None and stage.epochs > 0:
                 self.objective.learnable["centers"].redraw(stage.fresh_centers.std, stage.fresh_centers.seed)
             for epoch in range(first, stage.epochs):
-                row = self._epoch(stage, epoch, global_epoch, opt)
+                row = self._epoch(stage, epoch, global_epoch, opt, d_opt)
                 sched.step()
                 history.append(row)
                 global_epoch += 1
@@ -204,12 +231,14 @@ class Trainer:
                         "stage": stage.name, "epoch": epoch + 1, "history": history, "resume_key": self.resume_key,
                         "model": self.model.state_dict(), **self.objective.checkpoint_state(),
                         "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+                        **({"discriminator_optimizer": d_opt.state_dict()} if d_opt is not None else {}),
                     })
                     self.on_epoch(row)
                 barrier(self.world)
         return history
 
-    def _epoch(self, stage: Stage, epoch: int, global_epoch: int, opt: torch.optim.Optimizer) -> dict[str, Any]:
+    def _epoch(self, stage: Stage, epoch: int, global_epoch: int, opt: torch.optim.Optimizer,
+               d_opt: torch.optim.Optimizer | None = None) -> dict[str, Any]:
         self.model.train()
         self.batches.set_epoch(global_epoch)
         world = self.world
@@ -231,6 +260,9 @@ class Trainer:
             average_gradients(list(self.objective.parameters()), world)  # the network's are DDP's
             self.scaler.step(opt)
             self.scaler.update()
+            if d_opt is not None:  # then the discriminators, the generator fixed
+                step.losses["discriminator"] = self._discriminator_step(inp, d_opt)
+                self._check_finite(step, stage, epoch, stats.steps)
             stats.add(step)
             rate = stats.samples / (time.perf_counter() - start)
             bar.set_postfix({**{k: readable(v) for k, v in step.losses.items()}, "samples/s": f"{rate:.0f}"})

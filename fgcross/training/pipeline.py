@@ -30,7 +30,7 @@ from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
 from fgcross.media.subwords import decode_codes, train_tokenizer
 from fgcross.models.checkpoint import save_checkpoint
 from fgcross.models.factory import build_model
-from fgcross.models.fgcrossnet import FGCrossNet, ModelConfig
+from fgcross.models.fgcrossnet import ModelConfig
 from fgcross.params import Params, section_dict
 from fgcross.training.distributed import World, local_device
 from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
@@ -62,7 +62,8 @@ def model_config(params: Params, num_classes: int, text_codes: np.ndarray | None
     return ModelConfig(backbone=m.backbone, num_classes=num_classes, input_size=m.input_size,
                        text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
                        text_branch=m.text_branch, shared=m.shared, method=m.method, method_dim=m.method_dim,
-                       text_model=m.text_model, text_width=m.text_width, text_tokenizer=tokenizer)
+                       common_dim=m.common_dim, text_model=m.text_model, text_width=m.text_width,
+                       text_tokenizer=tokenizer)
 
 
 @dataclass
@@ -70,7 +71,7 @@ class TrainingSetup:
     """Everything a training run is made of, built from params (the train step and the benchmarks share it)."""
 
     trainer: Trainer
-    model: FGCrossNet
+    model: torch.nn.Module  # the network of model.method (fgcross.models.factory)
     centers: CenterLoss
     config: ModelConfig
     index: Index
@@ -105,7 +106,8 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     # the objective trains the centres drawn above; its modality classifier (if any) is drawn here, after the batches
     head = getattr(model, "head", None)  # a method's head (fgcross.models.method) brings its own loss
     objective = build_objective(lw, cfg.num_classes, model.classifier.in_features, len(MEDIA), centers=centers,
-                                method_loss=head.loss if head is not None else None)
+                                method=cfg.method, feature_width=getattr(model, "feature_width", None),
+                                media=list(MEDIA), method_loss=head.loss if head is not None else None)
     optim = Optim(t.optimizer, t.momentum, t.weight_decay, t.schedule, t.step_size, t.gamma)
     # the resume state is keyed by everything that shapes training, so other params never resume it
     # (the file is named by the params; it also stores the data, media and code it was made with)

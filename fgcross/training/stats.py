@@ -15,6 +15,10 @@ import torch
 
 from fgcross.training.distributed import World, all_reduce_sum
 
+OUTSIDE_TOTAL = frozenset({"discriminator"})
+"""Losses logged beside the network's terms but not part of its total: CM-GANs' discriminators,
+trained in a step of their own (fgcross.training.loop)."""
+
 
 @dataclass(frozen=True)
 class StepStats:
@@ -77,7 +81,7 @@ class EpochStats:
         adversary ran), samples, samples_per_s: the losses are means over the steps."""
         row: dict[str, Any] = {"epoch": epoch, "stage": stage, "lr": lr}
         row.update({f"loss_{name}": v / self.steps for name, v in self.losses.items()})
-        row["loss_total"] = sum(v / self.steps for v in self.losses.values())
+        row["loss_total"] = sum(v / self.steps for name, v in self.losses.items() if name not in OUTSIDE_TOTAL)
         row.update({f"acc_{m}": self.correct[m] / self.counts[m] for m in self.counts})
         if self.modality_seen:  # the adversary's accuracy: it should fall toward chance (1 / media)
             row["acc_modality"] = self.modality_right / self.modality_seen

@@ -191,8 +191,9 @@ def test_method_trains_its_head_through_the_objective() -> None:
                "margin1": 1.0, "margin2": 0.5, "ranking_form": "paper", "adversarial_weight": 0.0,
                "triplet_weight": 0.0, "triplet_margin": 0.5, "cca_weight": 0.0, "method_weight": 0.5,
                "supcon_weight": 0.0, "supcon_temperature": 0.1, "proxy_anchor_weight": 0.0,
-               "multi_similarity_weight": 0.0}
-    objective = build_objective(SimpleNamespace(**weights), 3, 512, 4, method_loss=model.head.loss)
+               "multi_similarity_weight": 0.0, "reconstruction_weight": 0.0, "correlation_weight": 0.0,
+               "pairwise_weight": 0.0, "pairwise_margin": 1.0, "gan_weight": 0.0}
+    objective = build_objective(SimpleNamespace(**weights), 3, 512, 4, method="cran", method_loss=model.head.loss)
     assert objective.needs_aux and "method" in objective.terms
     assert "method" not in build_objective(SimpleNamespace(**weights), 3, 512, 4).terms  # fgcrossnet: none
     x = {"image": torch.randn(4, 3, 32, 32), "audio": torch.randn(4, 3, 32, 32)}
@@ -215,3 +216,6 @@ def test_the_schema_offers_exactly_the_factory_methods_and_presets_name_them() -
     for method in ("mcsm", "cran"):
         assert variant_overrides(METHOD_VARIANTS[method]) == {"model.method": method, "model.method_dim": 64,
                                                               "loss.method_weight": 1.0}
+    for method in ("ccl", "cm_gans"):  # the baselines on the shared CNN's maps (tests/test_baselines.py)
+        assert variant_overrides(METHOD_VARIANTS[method])["model.method"] == method
+    assert set(METHODS) - {"fgcrossnet"} <= set(METHOD_VARIANTS)

@@ -71,7 +71,8 @@ def test_text_skips_the_shared_cnn_and_meets_the_others_at_the_classifier():
     alone = model({"text": inputs["text"]})["text"]  # no picture media in the batch
     assert torch.allclose(alone, logits["text"], atol=1e-5)
     with pytest.raises(ValueError, match="needs text.encoder charcnn"):
-        build_model(ModelConfig("resnet18", 5, 32, 16, "glyph", True, "paper", "subword-cnn", 32, "{}"))
+        build_model(ModelConfig("resnet18", 5, 32, 16, "glyph", True, "paper", text_model="subword-cnn", text_width=32,
+                                text_tokenizer="{}"))
 
 
 def test_saved_model_carries_its_tokenizer(tmp_path):
