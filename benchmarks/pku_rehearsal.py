@@ -120,13 +120,22 @@ def run_stage(work: Path, stage: str, args: list[str], interval: float = 0.05) -
     return seconds, peak
 
 
-def rehearse(fraction: float, root: Path) -> list[dict]:
+def rehearse(fraction: float, root: Path, only: list[str] | None = None) -> list[dict]:
+    """Every stage at `fraction` of the counts in root/f<fraction>; with `only`, just those stages,
+    again, in a folder an earlier run left (to re-time a stage on a quieter machine)."""
     work = root / f"f{fraction:g}"
-    work.mkdir(parents=True)
-    params = scaled_params(fraction)
-    (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
+    if only:
+        if not (work / "params.yaml").exists():
+            raise SystemExit(f"{work}: no earlier run to re-time {only} in (run without --stages first)")
+        params = yaml.safe_load((work / "params.yaml").read_text(encoding="utf-8"))
+    else:
+        work.mkdir(parents=True)
+        params = scaled_params(fraction)
+        (work / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False), encoding="utf-8")
     rows = []
     for stage, (args, output, which) in STAGES.items():
+        if only and stage not in only:
+            continue
         seconds, rss = run_stage(work, stage, args)
         items = params["train"]["steps_per_epoch"] * 2 if which == "train" else items_of(params, which)
         rows.append({"fraction": fraction, "stage": stage, "items": items, "seconds": round(seconds, 2),
@@ -141,7 +150,7 @@ def growth(rows: list[dict]) -> list[dict]:
     """Per stage: the log-log slope of seconds and of peak RSS against items, and RSS largest/smallest.
     Training runs a fixed number of steps, so its slope is taken against the data's items."""
     out = []
-    for stage in STAGES:
+    for stage in dict.fromkeys(r["stage"] for r in rows):
         mine = sorted((r for r in rows if r["stage"] == stage), key=lambda r: r["fraction"])
         if len(mine) < 2:
             continue
@@ -158,7 +167,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--fractions", type=float, nargs="+", default=[1 / 16, 1 / 8, 1 / 4])
     p.add_argument("--work", help="working folder (default: a temporary one, removed afterwards)")
     p.add_argument("--json", help="write the figures here")
+    p.add_argument("--stages", nargs="+", choices=list(STAGES),
+                   help="re-time only these stages in the folders of an earlier run (needs --work)")
     args = p.parse_args(argv)
+    if args.stages and not args.work:
+        p.error("--stages re-times stages of an earlier run: give its --work folder")
     root = Path(args.work or tempfile.mkdtemp(prefix="fgcross-rehearsal-"))
     setup = compute_setup()
     print(f"machine: {setup['cpu']}, {os.cpu_count()} cores, {setup['threads']} torch threads, torch {setup['torch']}")
@@ -166,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         for fraction in sorted(args.fractions):
             print(f"fraction {fraction:g} of PKU FG-XMedia's counts:", flush=True)
-            rows += rehearse(fraction, root)
+            rows += rehearse(fraction, root, args.stages)
     finally:
         if not args.work:
             shutil.rmtree(root, ignore_errors=True)
