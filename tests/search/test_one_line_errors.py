@@ -69,7 +69,8 @@ def test_evaluate_out_writes_and_logs_only_what_it_was_asked(searchable, params_
     evaluate.main(["--params", str(params_file), "--quiet", "--embeddings", str(searchable["exports"]),
                    "--out", "metrics/other.json", "--classes", "none.csv"])
     assert sorted(p.name for p in (tmp_path / "metrics").iterdir()) == [
-        "other.diagnostics.json", "other.json", "other.per_class_ap.csv", "other.retrieval.json", "retrieval.json"]
+        "other.diagnostics.json", "other.json", "other.per_class_ap.csv", "other.reranked.json", "other.retrieval.json",
+        "retrieval.json"]
     assert (tmp_path / "metrics" / "retrieval.json").read_text() == "tracked"
     assert not (tmp_path / "plots").exists()
     assert "bi_avg" in json.loads((tmp_path / "metrics" / "other.json").read_text())

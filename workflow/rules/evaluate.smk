@@ -40,6 +40,7 @@ rule report:
         per_class="metrics/per_class_ap.csv",
         ablation="metrics/ablation.csv",  # from python -m steps.ablation (committed; not a stage)
         methods="metrics/methods.csv",  # from python -m steps.ablation --study methods (committed)
+        methods_pr="metrics/methods_pr.csv",  # the same runs' precision-recall curves (committed)
         beyond="metrics/beyond_ablation.csv",  # from python -m steps.ablation --study beyond (committed)
         history="plots/train_history.csv",
         pr_curve="plots/pr_curve.csv",
