@@ -31,16 +31,12 @@ from fgcross.data.layout import SPLITS
 from fgcross.data.store.catalog import StoreError, finish, read_meta, start
 from fgcross.data.store.plan import ShardPlan, job_shards, plan_shards
 from fgcross.data.store.reader import ItemSource
-from fgcross.data.store.writer import ShardTask, write_shard
+from fgcross.data.store.writer import Converter, Extra, ShardTask, write_shard
 from fgcross.errors import PreparationError
 from fgcross.io import read_json, write_json
 from fgcross.lifeline import die_with
 from fgcross.params import PrepareParams
 from fgcross.progress import progress_bar
-
-Converter = Callable[[Path], np.ndarray]
-Extra = Callable[[np.ndarray], np.ndarray]
-
 
 @dataclass(frozen=True)
 class PreparedSplit:

@@ -22,8 +22,12 @@ SEARCH = {"splits": ["train", "test"], "backend": "numpy", "k": 5, "max_upload_m
 @pytest.fixture(scope="session")
 def searchable(tmp_path_factory, params, media_dir, index_dir) -> dict[str, Path]:
     work = tmp_path_factory.mktemp("search")
-    p = override(params, {"train": {"stage1": {"epochs": 2}}})
-    train_model(p, media_dir, index_dir, work / "models", progress=False, state_dir=work / "state")
+    return trained_search(work, override(params, {"train": {"stage1": {"epochs": 2}}}), media_dir, index_dir)
+
+
+def trained_search(work: Path, params, media_dir: Path, index_dir: Path) -> dict[str, Path]:
+    """Train with `params`, export both splits and build the search index, all under `work`."""
+    train_model(params, media_dir, index_dir, work / "models", progress=False, state_dir=work / "state")
     model, config = load_model(work / "models")
     for split in ("train", "test"):
         for media in config["media"]:

@@ -7,34 +7,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from fgcross.cli import run_query
 from fgcross.data.index_files import read_index
-from fgcross.data.prepared import load_split
-from fgcross.embeddings import embed_split, save_embeddings
-from fgcross.models.saved import load_model
-from fgcross.search.gallery import SearchIndex, build_search_index
+from fgcross.search.gallery import SearchIndex
 from fgcross.search.query import QueryEncoder
-from fgcross.training.pipeline import train_model
 from tests.conftest import override
+from tests.search.conftest import trained_search
 
 
 @pytest.fixture(scope="module")
 def cran_search(tmp_path_factory, params, media_dir, index_dir) -> dict[str, Path]:
-    work = tmp_path_factory.mktemp("cran_search")
     p = override(params, {"model": {"method": "cran", "method_dim": 8},
                           "train": {"stage1": {"epochs": 1}, "stage2": {"epochs": 1}}})
-    train_model(p, media_dir, index_dir, work / "models", progress=False, state_dir=work / "state")
-    model, config = load_model(work / "models")
-    for split in ("train", "test"):
-        for media in config["media"]:
-            arrays = embed_split(model, load_split(media_dir / media, split), config["model"]["input_size"],
-                                 torch.device("cpu"))
-            save_embeddings(work / "exports" / split / f"{media}.npz", arrays)
-    build_search_index(work / "exports", index_dir, media_dir, work / "search", ["train", "test"], 0.5, 8000,
-                       progress=False)
-    return {"models": work / "models", "search": work / "search"}
+    return trained_search(tmp_path_factory.mktemp("cran_search"), p, media_dir, index_dir)
 
 
 def full_ranking(index: SearchIndex, query, k: int) -> tuple[np.ndarray, np.ndarray]:
