@@ -5,12 +5,13 @@ import csv
 import io
 import json
 import re
+import subprocess
 import time
 
 import pytest
 from mlflow.tracking import MlflowClient
 
-from tests.e2e.conftest import sh
+from tests.e2e.conftest import run_env, sh
 
 
 def _committed_repro(repo_copy):
@@ -77,7 +78,11 @@ def test_dvc_repro_rerun_and_experiments(repo_copy):
     sh(["dvc", "exp", "run", "--queue", "-S", "loss.center_weight=0.0"], repo_copy)
     sh(["dvc", "exp", "run", "--queue", "-S", "model.shared=false", "-S", "loss.adversarial_weight=0.1",
         "-S", "loss.triplet_weight=1.0", "-S", "loss.cca_weight=0.5"], repo_copy)
-    sh(["dvc", "queue", "start", "-j", "2"], repo_copy)
+    # the workers DVC spawns keep the streams they inherit open until the queue drains: a pipe would
+    # block this call until then, so the output goes to a file
+    with (repo_copy.parent / "queue-start.log").open("w+") as log:
+        subprocess.run(["dvc", "queue", "start", "-j", "2"], cwd=repo_copy, env=run_env(), stdout=log,
+                       stderr=subprocess.STDOUT, timeout=120, check=True)
     deadline = time.time() + 1800  # two workers: wait until neither is queued nor running
     while "Running" in (status := sh(["dvc", "queue", "status"], repo_copy).stdout) or "Queued" in status:
         assert time.time() < deadline, status
