@@ -195,6 +195,18 @@ def _chunk_similarities(embeddings: dict[str, Embeddings], media: list[str], q: 
     return np.concatenate([scorer.block(q, query, g, embeddings[g].items) for g in media], axis=1)
 
 
+def query_similarities(embeddings: dict[str, Embeddings], q: str, rows: slice | np.ndarray,
+                       gallery_media: list[str]) -> np.ndarray:
+    """Similarities [rows, gallery] of media q's query `rows` with the items of `gallery_media`
+    stacked in that order, as the evaluation ranks them: the method's scorer when the embeddings
+    have one (MCSM, CRAN), else the cosine of the features. For the report pages, which rank a
+    few queries and must show what the evaluation measured."""
+    _check_scorers({m: embeddings[m] for m in {q, *gallery_media}})
+    feats = {m: l2_normalize(embeddings[m].features).astype(np.float32) for m in {q, *gallery_media}}
+    gallery = np.concatenate([feats[m] for m in gallery_media])
+    return _chunk_similarities(embeddings, gallery_media, q, rows, feats, gallery, "numpy")
+
+
 def _check_scorers(embeddings: dict[str, Embeddings]) -> None:
     names = {m: e.scorer.name if e.scorer is not None else "inner product" for m, e in embeddings.items()}
     if len(set(names.values())) > 1:

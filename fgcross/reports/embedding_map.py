@@ -15,7 +15,8 @@ MARKERS = {"image": "o", "text": "s", "audio": "^", "video": "D"}
 
 def tsne_map(embeddings: dict[str, Embeddings], max_points: int = 2000, seed: int = 0) -> pd.DataFrame:
     """t-SNE of the unit-normalised features of every media together (the space retrieval
-    ranks in); at most `max_points` items, an equal random share per media, so that a
+    ranks in; for a method with a scorer of its own, MCSM or CRAN, the first stage's space);
+    at most `max_points` items, an equal random share per media, so that a
     PKU-sized gallery maps in seconds. Columns: x, y, media, label, id."""
     from sklearn.manifold import TSNE
 

@@ -6,17 +6,16 @@ import numpy as np
 
 from fgcross import MEDIA
 from fgcross.embeddings import Embeddings
-from fgcross.metrics import l2_normalize
+from fgcross.metrics import query_similarities
 from fgcross.reports.items import ITEM_CSS, ItemRenderer
 
 
 def retrieval_examples(embeddings: dict[str, Embeddings], renderer: ItemRenderer, per_media: int = 3,
                        top_k: int = 10, seed: int = 0) -> str:
     """For `per_media` random queries of each media (fixed by `seed`), the query (blue frame)
-    and its top_k items of the gallery of all media stacked, ranked by cosine similarity as
-    the evaluation ranks them; a green frame is the query's species, a red one another."""
+    and its top_k items of the gallery of all media stacked, ranked as the evaluation ranks
+    them (cosine, or the method's scorer); a green frame is the query's species, a red one another."""
     media = [m for m in MEDIA if m in embeddings]
-    gallery = l2_normalize(np.concatenate([embeddings[m].features for m in media]))
     g_media = np.concatenate([[m] * len(embeddings[m].labels) for m in media])
     g_ids = np.concatenate([embeddings[m].ids for m in media])
     g_labels = np.concatenate([embeddings[m].labels for m in media])
@@ -25,7 +24,7 @@ def retrieval_examples(embeddings: dict[str, Embeddings], renderer: ItemRenderer
     for m in media:
         e = embeddings[m]
         for q in rng.choice(len(e.labels), size=min(per_media, len(e.labels)), replace=False):
-            sims = gallery @ l2_normalize(e.features[q:q + 1])[0]
+            sims = query_similarities(embeddings, m, np.array([q]), media)[0]
             own = (g_media == m) & (g_ids == e.ids[q])
             sims[own] = -np.inf  # do not show the query as its own first answer
             top = np.argsort(-sims, kind="stable")[:top_k]

@@ -19,34 +19,27 @@ import pandas as pd
 from fgcross import MEDIA, MEDIA_LETTER
 from fgcross.data.taxonomy import Taxonomy
 from fgcross.embeddings import Embeddings
-from fgcross.metrics import l2_normalize, retrieval_scores
+from fgcross.metrics import query_similarities, retrieval_scores
 from fgcross.reports.items import ITEM_CSS, ItemRenderer
-
-
-def _stack(embeddings: dict[str, Embeddings]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:
-    media = [m for m in MEDIA if m in embeddings]
-    features = l2_normalize(np.concatenate([embeddings[m].features for m in media])).astype(np.float32)
-    labels = np.concatenate([embeddings[m].labels for m in media])
-    owner = np.concatenate([[m] * len(embeddings[m].labels) for m in media])
-    return media, features, labels, owner
 
 
 def confusion_counts(embeddings: dict[str, Embeddings], classes: int, k: int,
                      chunk: int = 512) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per query media: counts[c, d], how many of the top-k results of class-c queries were of
     class d != c (gallery: every media, the query's own item removed), and the number of
-    queries of each class. Ranked as the evaluation ranks (cosine, stable on ties)."""
-    media, gallery, g_labels, _ = _stack(embeddings)
+    queries of each class. Ranked as the evaluation ranks (cosine or the method's scorer,
+    stable on ties)."""
+    media = [m for m in MEDIA if m in embeddings]
+    g_labels = np.concatenate([embeddings[m].labels for m in media])
     offsets = dict(zip(media, np.cumsum([0] + [len(embeddings[m].labels) for m in media[:-1]]).tolist(),
                        strict=True))
     out = {}
     for m in media:
         e = embeddings[m]
-        query = l2_normalize(e.features).astype(np.float32)
         counts = np.zeros((classes, classes), dtype=np.int64)
-        for start in range(0, len(query), chunk):
-            stop = min(start + chunk, len(query))
-            sims = query[start:stop] @ gallery.T
+        for start in range(0, len(e.labels), chunk):
+            stop = min(start + chunk, len(e.labels))
+            sims = query_similarities(embeddings, m, slice(start, stop), media)
             sims[np.arange(stop - start), offsets[m] + np.arange(start, stop)] = -np.inf
             top = np.argsort(-sims, axis=1, kind="stable")[:, :k]
             got = g_labels[top]
@@ -127,7 +120,8 @@ def plot_confusions(ranked: pd.DataFrame, pairs: int = 10):
 def worst_queries(embeddings: dict[str, Embeddings], renderer: ItemRenderer, per_direction: int = 3,
                   top_k: int = 10) -> str:
     """Per bi-modality direction, the `per_direction` queries of lowest AP (ties: the first),
-    each with its top_k results of the direction's gallery media; green: the query's species."""
+    each with its top_k results of the direction's gallery media (ranked as the evaluation
+    ranks them); green: the query's species."""
     scores = retrieval_scores(embeddings, ks=())
     media = [m for m in MEDIA if m in embeddings]
     parts = [ITEM_CSS]
@@ -138,12 +132,11 @@ def worst_queries(embeddings: dict[str, Embeddings], renderer: ItemRenderer, per
                 continue
             ap = scores[name].ap
             order = np.argsort(np.where(np.isnan(ap), np.inf, ap), kind="stable")[:per_direction]
-            gallery = l2_normalize(embeddings[g].features)
             parts.append(f"<h3 id='worst-{name}'>{name}: {q} queries, {g} results (mAP {np.nanmean(ap):.3f})</h3>")
             for row in order:
                 if np.isnan(ap[row]):
                     continue
-                sims = gallery @ l2_normalize(embeddings[q].features[row:row + 1])[0]
+                sims = query_similarities(embeddings, q, np.array([row]), [g])[0]
                 top = np.argsort(-sims, kind="stable")[:top_k]
                 want = embeddings[q].labels[row]
                 blocks = [renderer.html(q, str(embeddings[q].ids[row]), query=True)]

@@ -109,3 +109,41 @@ def test_the_overlap_check_finds_an_overlap():
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.set_xticks(range(50), [f"label {i}" for i in range(50)])
     assert overlapping_labels(fig)
+
+
+def _scored(pair):
+    """The same items with MCSM's scorer, whose one space (all fusion weight) is the features
+    with image 0 moved onto class 0's text: the scorer's ranking, not the features', fixes it."""
+    from fgcross import MEDIA
+    from fgcross.scoring import Scorer
+
+    fusion = np.zeros((len(MEDIA), len(MEDIA), len(MEDIA)), np.float32)
+    fusion[..., 0] = 1.0
+    out = {}
+    for m, e in pair.items():
+        space = e.features.copy()
+        if m == "image":
+            space[0] = np.eye(4)[0]
+        spaces = np.repeat(space[:, None], len(MEDIA), axis=1)
+        out[m] = Embeddings(m, e.features, e.labels, e.ids, Scorer("mcsm", {"fusion": fusion}), {"spaces": spaces})
+    return out
+
+
+def test_pages_rank_by_the_methods_scorer():
+    """MCSM, CRAN: the report's confusions, worst queries and examples rank as the evaluation does."""
+    from fgcross.reports.examples import retrieval_examples
+
+    plain, scored = _pair(), _scored(_pair())
+    assert failures.confusion_counts(plain, classes=4, k=1)["image"][0][0, 1] == 1
+    assert failures.confusion_counts(scored, classes=4, k=1)["image"][0][0, 1] == 0
+
+    class Renderer:  # the examples' and worst queries' item renderer, as plain text
+        index = type("Index", (), {"classes": NAMES})
+
+        def html(self, media, item, right=False, query=False, score=None):
+            return f"[{item}{' ok' if right else ''}]"
+
+    assert "[image/0][text/0 ok]" in failures.worst_queries(scored, Renderer(), per_direction=4, top_k=1)
+    assert "[image/0][text/0 ok]" not in failures.worst_queries(plain, Renderer(), per_direction=4, top_k=1)
+    assert "[image/0][text/0 ok]" in retrieval_examples(scored, Renderer(), per_media=4, top_k=1)
+    assert "[image/0][text/0 ok]" not in retrieval_examples(plain, Renderer(), per_media=4, top_k=1)
