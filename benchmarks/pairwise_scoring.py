@@ -1,12 +1,13 @@
-"""The pairwise scorers (MCSM, CRAN) at PKU FG-XMedia's evaluation size, against the plain inner product.
+"""The pairwise scorers (MCSM, CRAN) at PKU FG-XMedia's test size, against the plain inner product.
 
     python -m benchmarks.pairwise_scoring [--sample 64] [--dim 64] [--cells 196] [--text-windows 14]
 
-Synthetic arrays of the sizes of PKU FG-XMedia's eval split (image 5,794, text 4,000, audio
-6,000, video 12,666 items: 28,460 queries, each ranked against all 28,460 items, as X->All
-does). FGCrossNet's evaluation computes one inner product of 200-dimensional unit vectors per
-pair (the softmax over 200 classes); it is timed on every query, in the evaluation's chunks of
-1,024. The scorers are timed on `--sample` queries of every media against the whole gallery
+Synthetic arrays of the sizes of PKU FG-XMedia's test split (image 5,794, text 4,000, audio
+6,000, video 5,684 items: 21,478 queries, each ranked against all 21,478 items, as X->All
+does; the sizes of presets/pku_scale_rehearsal.yaml and benchmarks.search_latency).
+FGCrossNet's evaluation computes one inner product of 200-dimensional unit vectors per pair
+(the softmax over 200 classes); it is timed on every query, in the evaluation's chunks of 1,024.
+The scorers are timed on `--sample` queries of every media against the whole gallery
 (the evaluation's call, fgcross.scoring.Scorer.block per gallery media), and their time for all
 queries is that per-query time times the number of queries:
 - MCSM: four semantic spaces of `--dim` (one product of 4 x dim per pair);
@@ -26,7 +27,7 @@ import numpy as np
 from fgcross import MEDIA
 from fgcross.scoring import Scorer
 
-PKU_EVAL = {"image": 5794, "text": 4000, "audio": 6000, "video": 12666}
+PKU_TEST = {"image": 5794, "text": 4000, "audio": 6000, "video": 5684}
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -43,7 +44,7 @@ def arrays(method: str, n: int, media: str, dim: int, cells: int, windows: int,
 
 
 def plain_seconds(rng: np.random.Generator) -> float:
-    feats = {m: unit(rng.normal(size=(n, 200))) for m, n in PKU_EVAL.items()}
+    feats = {m: unit(rng.normal(size=(n, 200))) for m, n in PKU_TEST.items()}
     gallery = np.concatenate(list(feats.values()))
     start = time.perf_counter()
     for m in MEDIA:
@@ -55,7 +56,7 @@ def plain_seconds(rng: np.random.Generator) -> float:
 def scorer_seconds(method: str, sample: int, dim: int, cells: int, windows: int,
                    rng: np.random.Generator) -> float:
     """Estimated seconds for every query: the per-query time on `sample` queries of each media."""
-    items = {m: arrays(method, n, m, dim, cells, windows, rng) for m, n in PKU_EVAL.items()}
+    items = {m: arrays(method, n, m, dim, cells, windows, rng) for m, n in PKU_TEST.items()}
     params = ({"fusion": rng.dirichlet(np.ones(len(MEDIA)), (len(MEDIA), len(MEDIA))).astype(np.float32)}
               if method == "mcsm" else {"levels": np.full(3, 1 / 3, np.float32)})
     scorer = Scorer(method, params)
@@ -65,7 +66,7 @@ def scorer_seconds(method: str, sample: int, dim: int, cells: int, windows: int,
         start = time.perf_counter()
         for g in MEDIA:
             scorer.block(q, query, g, items[g])
-        total += (time.perf_counter() - start) / sample * PKU_EVAL[q]
+        total += (time.perf_counter() - start) / sample * PKU_TEST[q]
     return total
 
 
@@ -77,9 +78,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--text-windows", type=int, default=14, help="CRAN patches (character windows) of a text")
     args = p.parse_args(argv)
     rng = np.random.default_rng(0)
-    n = sum(PKU_EVAL.values())
+    n = sum(PKU_TEST.values())
     base = plain_seconds(rng)
-    print(f"PKU FG-XMedia eval split: {n:,} queries x {n:,} items")
+    print(f"PKU FG-XMedia test split: {n:,} queries x {n:,} items")
     print(f"inner product, 200 dims (FGCrossNet), every query: {base:8.1f} s")
     for method in ("mcsm", "cran"):
         seconds = scorer_seconds(method, args.sample, args.dim, args.cells, args.text_windows, rng)

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import io
 import json
-import shlex
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +75,27 @@ def apply_preset(params: Params, name: str | Path, presets_dir: str | Path = PRE
     return with_overrides(params, preset_overrides(name, presets_dir), source=str(preset_path(name, presets_dir)))
 
 
+def _override_value(key: str, value: Any) -> str:
+    """One value in the grammar DVC parses `-S` with (Hydra's overrides), with no whitespace: the
+    shell's `$(...)` splits its output at whitespace and removes no quotes."""
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) and k.isidentifier() for k in value):
+            raise ParamsError(f"{key}: the keys of a dict passed to dvc -S must be names, got {list(value)}")
+        return "{" + ",".join(f"{k}:{_override_value(key, v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(_override_value(key, v) for v in value) + "]"
+    text = json.dumps(value)  # true/false/null, numbers, and strings double-quoted as Hydra reads them
+    if any(c.isspace() for c in text):
+        raise ParamsError(f"{key}: {value!r} has whitespace, which $(...) would split: "
+                          f"apply the preset to params.yaml instead (fgcross preset NAME --apply)")
+    return text
+
+
 def dvc_set_args(overrides: dict[str, Any]) -> str:
-    """`-S key=value ...` for `dvc exp run`, each value as JSON (which is YAML, as DVC parses it)."""
-    return " ".join(f"-S {shlex.quote(f'{key}={json.dumps(value)}')}" for key, value in overrides.items())
+    """`-S key=value ...` for `dvc exp run $(fgcross preset NAME --dvc-args)`: words without
+    whitespace or shell quotes, as command substitution passes them on, each value in the
+    override grammar DVC parses `-S` with."""
+    return " ".join(f"-S {key}={_override_value(key, value)}" for key, value in overrides.items())
 
 
 def write_into_params_file(path: str | Path, overrides: dict[str, Any]) -> None:

@@ -1,11 +1,9 @@
 """Partial presets merged over params.yaml (fgcross.presets, `fgcross preset`, study variants)."""
 
-import shlex
 import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from fgcross.ablation import PRESET, variant_overrides
 from fgcross.cli import main
@@ -46,15 +44,32 @@ def test_missing_preset_lists_the_known_ones(presets):
         preset_overrides("nothing", presets)
 
 
+def _as_dvc_parses(args: str) -> dict:
+    """What `dvc exp run $(fgcross preset NAME --dvc-args)` receives: the shell splits the output at
+    whitespace and removes no quotes; DVC reads each -S with Hydra's override grammar."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    words = args.split()
+    assert words[::2] == ["-S"] * (len(words) // 2)
+    overrides = OverridesParser.create().parse_overrides(words[1::2])
+    return {o.key_or_group: o.value() for o in overrides}
+
+
 def test_dvc_args_parse_back_to_the_same_values(presets):
     overrides = preset_overrides("mine", presets)
-    words = shlex.split(dvc_set_args(overrides))
-    assert words[::2] == ["-S"] * len(overrides)
-    parsed = {}
-    for word in words[1::2]:
-        key, value = word.split("=", 1)
-        parsed[key] = yaml.safe_load(value)  # as DVC parses a -S value
-    assert parsed == overrides
+    assert _as_dvc_parses(dvc_set_args(overrides)) == overrides
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in (REPO / "presets").glob("*.yaml")))
+def test_every_shipped_preset_passes_through_command_substitution(name):
+    """Strings, dicts (synthetic.counts) and lists of every preset survive the shell and DVC's parser."""
+    overrides = preset_overrides(name, REPO / "presets")
+    assert _as_dvc_parses(dvc_set_args(overrides)) == overrides
+
+
+def test_a_value_with_whitespace_asks_for_apply():
+    with pytest.raises(ParamsError, match="tracking.experiment.*--apply"):
+        dvc_set_args({"tracking.experiment": "two words"})
 
 
 def test_apply_writes_params_keeping_comments(presets, tmp_path):

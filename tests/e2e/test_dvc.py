@@ -36,7 +36,8 @@ def test_dvc_repro_rerun_and_experiments(repo_copy):
     """One repository through every DVC use the README shows (one test, so the tiny pipeline is built
     once: each repro costs minutes of CI): repro; a forced re-run that changes no tracked file (not even
     dvc.lock) and shows progress; experiments in temporary copies that re-run only what depends on the
-    changed key and record their MLflow runs here; two queued experiments run in parallel."""
+    changed key and record their MLflow runs here; two queued experiments, the baselines CCL and CM-GANs
+    from their presets, run in parallel."""
     _committed_repro(repo_copy)
     base = json.loads((repo_copy / "metrics/eval.json").read_text())
     assert len(base) == 18
@@ -74,10 +75,11 @@ def test_dvc_repro_rerun_and_experiments(repo_copy):
     glyph = next(row for row in _rows(repo_copy) if row["text.encoder"] == "glyph")
     assert 0.0 <= float(glyph["t2i"]) <= 1.0 and 0.0 <= float(glyph["bi_avg"]) <= 1.0
 
-    # two queued experiments in parallel: no center loss, and the related methods (issue 9) at once
-    sh(["dvc", "exp", "run", "--queue", "-S", "loss.center_weight=0.0"], repo_copy)
-    sh(["dvc", "exp", "run", "--queue", "-S", "model.shared=false", "-S", "loss.adversarial_weight=0.1",
-        "-S", "loss.triplet_weight=1.0", "-S", "loss.cca_weight=0.5"], repo_copy)
+    # two queued experiments in parallel, each a baseline of issue 21 from its preset: CCL and CM-GANs
+    # (whose discriminators train in alternate steps)
+    for method in ("ccl", "cm_gans"):
+        sh(["dvc", "exp", "run", "--queue", *sh(["fgcross", "preset", method, "--dvc-args"], repo_copy).stdout.split()],
+           repo_copy)
     # the workers DVC spawns keep the streams they inherit open until the queue drains: a pipe would
     # block this call until then, so the output goes to a file
     with (repo_copy.parent / "queue-start.log").open("w+") as log:
@@ -89,12 +91,11 @@ def test_dvc_repro_rerun_and_experiments(repo_copy):
         time.sleep(10)
     assert "Failed" not in status, status
     rows = _rows(repo_copy)
-    no_center = next(row for row in rows if row["Experiment"] and row["loss.center_weight"] == "0.0")
-    methods = next(row for row in rows if row["Experiment"] and row["model.shared"] == "False")
-    assert methods["loss.cca_weight"] == "0.5"
-    assert all(0.0 <= float(row["bi_avg"]) <= 1.0 for row in (no_center, methods))
+    queued_rows = {row["model.method"]: row for row in rows
+                   if row["Experiment"] and row["model.method"] != "fgcrossnet"}
+    assert set(queued_rows) == {"ccl", "cm_gans"} and queued_rows["cm_gans"]["loss.gan_weight"] == "0.1"
+    assert all(0.0 <= float(row["bi_avg"]) <= 1.0 for row in queued_rows.values())
     runs = client.search_runs([exp.experiment_id])
-    queued = [r for r in runs if r.data.params.get("loss.center_weight") == "0.0"
-              or r.data.params.get("model.shared") == "False"]
+    queued = [r for r in runs if r.data.params.get("model.method") in ("ccl", "cm_gans")]
     assert len(queued) == 2  # both queued runs reached this repository's store
     assert all(r.data.tags["fgcross.stage.evaluate"] == "FINISHED" for r in queued)

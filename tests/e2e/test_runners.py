@@ -1,10 +1,12 @@
 """One cache for both runners (issue 15): what Snakemake made, DVC takes as its own, and the other
 way round; and DVC's linked cache holds no second copy of the outputs."""
 
+import json
 import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
@@ -46,11 +48,14 @@ def _bytes(paths) -> int:
 
 @pytest.mark.e2e
 def test_snakemake_then_dvc_then_snakemake(repo_copy, tmp_path):
-    """A fresh clone: `snakemake`, then `dvc exp run -S loss.center_weight=0.01` re-runs training
-    and what follows and no data stage; a second fresh clone: `dvc repro`, then `snakemake` has
-    nothing to do; the DVC cache adds under 10 % to the workspace."""
+    """A fresh clone with the preset cran applied: `snakemake`, then an experiment with the preset
+    mcsm (`dvc exp run $(fgcross preset mcsm --dvc-args)`) re-runs training and what follows and
+    no data stage; a second fresh clone: `dvc repro`, then `snakemake` has nothing to do; the DVC
+    cache adds under 10 % to the workspace. The two baselines of issue 21 that rank with a scorer
+    of their own thus run, and are searched and reported, under both runners."""
     import shutil
 
+    sh(["fgcross", "preset", "cran", "--apply"], repo_copy)
     other = tmp_path / "other"
     shutil.copytree(repo_copy, other)
     _git_commit(repo_copy, "tiny")
@@ -62,8 +67,14 @@ def test_snakemake_then_dvc_then_snakemake(repo_copy, tmp_path):
     status = sh(["dvc", "status"], repo_copy)
     assert "up to date" in status.stdout, status.stdout
     by_snakemake = _outs(repo_copy)
-    out = sh(["dvc", "exp", "run", "-S", "loss.center_weight=0.01"], repo_copy)
+    assert json.loads((repo_copy / "models/config.json").read_text())["model"]["method"] == "cran"
+    with np.load(repo_copy / "exports/test/audio.npz") as export:
+        assert str(export["scorer"]) == "cran" and "item_relation" in export
+    mcsm = sh(["fgcross", "preset", "mcsm", "--dvc-args"], repo_copy).stdout.split()
+    out = sh(["dvc", "exp", "run", *mcsm], repo_copy)
     assert _ran(out) == {"train", "export", "search_index", "evaluate", "report"}, out.stdout[-3000:]
+    assert json.loads((repo_copy / "models/config.json").read_text())["model"]["method"] == "mcsm"
+    assert len(json.loads((repo_copy / "metrics/eval.json").read_text())) == 18
 
     out = sh(["dvc", "repro"], other)
     assert _ran(out) >= DATA_STAGES | {"train", "report"}
