@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from fgcross import MEDIA
 from fgcross.data.batches import eval_batches, to_model_input
 from fgcross.data.prepared import PreparedSplit, load_split
 from fgcross.io import save_npz
-from fgcross.models.fgcrossnet import FGCrossNet
 from fgcross.progress import progress_bar
 from fgcross.scoring import ITEM, PARAM, SCORER_KEY, Scorer
 
@@ -38,8 +38,11 @@ class Embeddings:
 
 
 @torch.no_grad()
-def embed_split(model: FGCrossNet, split: PreparedSplit, input_size: int, device: torch.device,
+def embed_split(model: nn.Module, split: PreparedSplit, input_size: int, device: torch.device,
                 batch_size: int = 64, progress: bool = False) -> dict[str, np.ndarray]:
+    """The export arrays of one split: any network of fgcross.models.factory (FGCrossNet or a
+    `model.method`), called as `model(inputs, return_features=True)` for logits and pooled
+    features, and with `return_aux=True` for what a method's scorer reads (its `scorer` name)."""
     model.eval()
     scorer = getattr(model, "scorer", "")  # a method's head: its arrays are exported for its scorer
     logits_out, pooled_out, items_out = [], [], []
@@ -98,7 +101,7 @@ def available_media(folder: str | Path) -> list[str]:
 
 
 @torch.no_grad()
-def embed_prepared(model: FGCrossNet, media: list[str], input_size: int, media_dir: str | Path, split: str,
+def embed_prepared(model: nn.Module, media: list[str], input_size: int, media_dir: str | Path, split: str,
                    device: torch.device, batch_size: int, progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
     """Every media's items of one split, embedded: what export writes and the studies evaluate."""
     return {m: embed_split(model, load_split(Path(media_dir) / m, split), input_size, device, batch_size, progress)
