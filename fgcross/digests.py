@@ -70,11 +70,12 @@ def _file_digest(path: Path, sha: hashlib._Hash) -> None:
 def data_digest(media_dir: str | Path, media: list[str] | None = None) -> str:
     """A hash of the prepared media folders (build/media/<media>/): every meta.json (with its shards'
     sha256) and id list whole, every array by its size and both ends. The same prepared data gives the
-    same digest on any machine."""
+    same digest on any machine, whichever runner wrote it: hidden files are left out, as .dvcignore
+    leaves out Snakemake's `.snakemake_timestamp` marker in every folder it made."""
     sha = hashlib.sha256()
     root = Path(media_dir)
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and (media is None or p.name in media)):
         sha.update(f"{folder.name}/".encode())
-        for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
             _file_digest(path, sha)
     return sha.hexdigest()[:16]

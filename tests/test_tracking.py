@@ -212,6 +212,8 @@ def test_data_digest_follows_the_content(tmp_path):
         (tmp_path / name / "train.csv").write_text("id,label\na,0\n")
     before = data_digest(tmp_path)
     assert data_digest(tmp_path, ["image"]) != before
+    (tmp_path / "image" / ".snakemake_timestamp").write_text("")  # Snakemake's marker: not data
+    assert data_digest(tmp_path) == before
     (tmp_path / "text" / "train.csv").write_text("id,label\na,1\n")
     assert data_digest(tmp_path) != before
 
