@@ -202,9 +202,11 @@ def query_similarities(embeddings: dict[str, Embeddings], q: str, rows: slice | 
     have one (MCSM, CRAN), else the cosine of the features. For the report pages, which rank a
     few queries and must show what the evaluation measured."""
     _check_scorers({m: embeddings[m] for m in {q, *gallery_media}})
-    feats = {m: l2_normalize(embeddings[m].features).astype(np.float32) for m in {q, *gallery_media}}
-    gallery = np.concatenate([feats[m] for m in gallery_media])
-    return _chunk_similarities(embeddings, gallery_media, q, rows, feats, gallery, "numpy")
+    if embeddings[q].scorer is not None:  # the scorer reads its own arrays, not the features
+        return _chunk_similarities(embeddings, gallery_media, q, rows, {}, np.empty((0, 0), np.float32), "numpy")
+    query = l2_normalize(embeddings[q].features[rows]).astype(np.float32)
+    gallery = np.concatenate([l2_normalize(embeddings[m].features) for m in gallery_media]).astype(np.float32)
+    return _similarities(query, gallery, "numpy")
 
 
 def _check_scorers(embeddings: dict[str, Embeddings]) -> None:
