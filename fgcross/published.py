@@ -4,12 +4,19 @@ Nothing here is without a source that a reader can open:
 - FGCrossNet: the official repository's README (its two results tables). Its
   multi-modality header is I->All, T->All, V->All, A->All, so 0.416 is V->All and 0.485
   A->All; its V->T is 0.195. (We could not read the paper's own table here.)
-- DBFC-Net (the best later result we could check): the tables its authors published as
+- DBFC-Net: the tables its authors published as
   screenshots in their repository, with the cosine metric and with their cosine+ metric
   (OpenReview amFo-qV7FF). ScreenShots/2.png reprints FGCrossNet's bi-modality row with
   the same numbers as the official README.
-A "best later" 0.463 / 0.499 that an earlier version kept had no source anyone could name
-and is gone. `tests/test_published.py` holds every number to its source as transcribed.
+- GASA ("A Hybrid Approach for Fine-Grained Cross-Media Retrieval"), the best published result
+  on PKU FG-XMedia we know of: the tables its authors put in their repository as one figure
+  (fig/table.png: Table 1 bi-modality, all 12 directions; Table 2 multi-modality, headed
+  I->All, T->All, V->All, A->All). An earlier version dropped its 0.463 / 0.499 as unsourced:
+  this is their source.
+- SAFGCMHN (the same laboratory): fig/table3.png (bi-modality) and fig/table2.png
+  (multi-modality, the same header order as GASA's).
+Both figures print FGCrossNet's rows with the official README's numbers.
+`tests/test_published.py` holds every number to its source as transcribed.
 """
 
 from __future__ import annotations
@@ -47,6 +54,15 @@ DBFC_SCREENSHOTS = Source(
     "4.png: bi-modality, cosine+ and cosine similarity; 3.png: multi-modality (I, T, A, V ->ALL), cosine+ and "
     "cosine similarity; 2.png: DBFC-Net (cosine) beside FGCrossNet. Unchanged up to 5166ffe (the newest commit)")
 
+GASA_FIGURE = Source(
+    "NUST-Machine-Intelligence-Laboratory/GASA", "0e66894e63f980b60916803b3a25096bcb5cfa1f", ("fig/table.png",),
+    "Table 1: bi-modality, the 'Ours' row; Table 2: multi-modality headed I->All, T->All, V->All, A->All, Average")
+SAFGCMHN_FIGURES = Source(
+    "NUST-Machine-Intelligence-Laboratory/SAFGCMHN", "03a792083dd3ad94626a721ae05d544bc218c1e1",
+    ("fig/table3.png", "fig/table2.png"),
+    "table3.png: bi-modality (Table 3), the 'Ours' row; table2.png: multi-modality (Table 2) headed I->All, T->All, "
+    "V->All, A->All, Average")
+
 FGCROSSNET: dict[str, float] = {
     "i2t": 0.210, "i2a": 0.526, "i2v": 0.606,
     "t2i": 0.255, "t2a": 0.181, "t2v": 0.208,
@@ -77,9 +93,31 @@ DBFC_NET_COSINE_PLUS: dict[str, float] = {
     "multi_avg": 0.489,
 }
 
+GASA: dict[str, float] = {
+    "i2t": 0.339, "i2a": 0.600, "i2v": 0.681,
+    "t2i": 0.379, "t2a": 0.290, "t2v": 0.331,
+    "a2i": 0.609, "a2t": 0.255, "a2v": 0.507,
+    "v2i": 0.711, "v2t": 0.321, "v2a": 0.533,
+    "bi_avg": 0.463,
+    "i2all": 0.627, "t2all": 0.311, "v2all": 0.491, "a2all": 0.568,
+    "multi_avg": 0.499,
+}
+
+SAFGCMHN: dict[str, float] = {
+    "i2t": 0.293, "i2a": 0.625, "i2v": 0.636,
+    "t2i": 0.335, "t2a": 0.263, "t2v": 0.272,
+    "a2i": 0.629, "a2t": 0.231, "a2v": 0.495,
+    "v2i": 0.677, "v2t": 0.270, "v2a": 0.525,
+    "bi_avg": 0.437,
+    "i2all": 0.618, "t2all": 0.270, "v2all": 0.546, "a2all": 0.497,
+    "multi_avg": 0.482,
+}
+
 PUBLISHED: tuple[Published, ...] = (
     Published("FGCrossNet (official README)", FGCROSSNET, OFFICIAL_README),
     Published("DBFC-Net, cosine", DBFC_NET_COSINE, DBFC_SCREENSHOTS),
     Published("DBFC-Net, cosine+", DBFC_NET_COSINE_PLUS, DBFC_SCREENSHOTS),
+    Published("SAFGCMHN", SAFGCMHN, SAFGCMHN_FIGURES),
+    Published("GASA", GASA, GASA_FIGURE),
 )
 """What the report pages and `steps.compare` put beside a run, in this order."""
