@@ -22,11 +22,11 @@ spread elsewhere.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 import pandas as pd
-import torch
 
 from fgcross.ablation import STUDIES, curves_path, run_curves, summarise, variant_params
 from fgcross.ablation import evaluate_model as evaluate_trained
@@ -35,6 +35,7 @@ from fgcross.digests import data_digest, training_digest
 from fgcross.io import write_text
 from fgcross.machine import compute_setup
 from fgcross.models.saved import load_model
+from fgcross.threads import apply_budget, thread_budget
 from fgcross.training.pipeline import train_model
 from steps._common import params_of, parser, run
 
@@ -88,9 +89,9 @@ def main(argv: list[str] | None = None) -> None:
         curves_out = curves_path(out)
         curves = pd.read_csv(curves_out) if curves_out.exists() else pd.DataFrame()
         data = data_digest(args.media)
-        if args.threads:
-            torch.set_num_threads(args.threads)
-        threads = torch.get_num_threads()
+        if args.threads:  # each run's thread budget (fgcross.threads): train.threads 0 takes it from here
+            os.environ["OMP_NUM_THREADS"] = str(args.threads)
+        threads = apply_budget(thread_budget(params.train.threads))  # what compute_setup records, before each run
         for variant in variants:
             for seed in args.seeds:
                 vp = variant_params(params, variant, seed, args.study)

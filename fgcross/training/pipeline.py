@@ -32,6 +32,7 @@ from fgcross.models.checkpoint import save_checkpoint
 from fgcross.models.factory import build_model
 from fgcross.models.fgcrossnet import ModelConfig
 from fgcross.params import Params, section_dict
+from fgcross.threads import apply_budget, thread_budget
 from fgcross.training.distributed import World, local_device
 from fgcross.training.loop import FreshCenters, Optim, Stage, Trainer
 from fgcross.training.resume_key import resume_key
@@ -89,8 +90,9 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     if not media:
         raise FileNotFoundError(f"no prepared media under {media_dir}")
     t = params.train
-    if t.threads > 0:  # pins the float summation order: same threads, same metrics
-        torch.set_num_threads(t.threads)
+    # the cores this job was given (train.threads, OMP_NUM_THREADS, SLURM_CPUS_PER_TASK, else every core),
+    # shared by torch and the loader workers; the thread count fixes the float summation order
+    apply_budget(thread_budget(t.threads), t.workers)
     seed_everything(t.seed)
     splits = {m: load_split(media_dir / m, "train") for m in media}  # draws no random number
     cfg = model_config(params, len(index.classes), np.asarray(splits["text"].data) if "text" in splits else None)
