@@ -19,6 +19,7 @@ BENCHMARKS = {
     "loader_speed": "training loader vs model step (issue 4: >= 2x; issue 5: training >= 90% of the model)",
     "store_speed": "store vs uint8: bytes on photos (<= 1/6), decode+augment at 448 (>= 150/s), disk peak (<= 1.1x)",
     "train_throughput": "model step samples/s at the default config (CUDA + bf16 vs float32 where a GPU is)",
+    "shared_cores": "two trainings side by side, each within its thread budget, vs one alone (issue 28: >= 0.45x each)",
     "gpu_check": "versions, AMP/compile steps, DDP, resnet50 images/s and PKU epoch hours (CUDA; CPU: skips, says so)",
     "index_speed": "indexing a 40,000-entry list with content probes (issue 3: <= 60 s)",
     "eval_speed": "the evaluation protocol at PKU test size vs the loop definition (issue 6: >= 40x)",
