@@ -43,7 +43,7 @@ def test_apply_sets_torch_and_the_blas_pool():
         assert apply_budget(ThreadBudget(2, "cores"), workers=1) == 1
         assert torch.get_num_threads() == 1
         blas = [p for p in threadpoolctl.threadpool_info() if p["user_api"] == "blas"]
-        assert all(p["num_threads"] == 1 for p in blas)
+        assert blas and all(p["num_threads"] == 1 for p in blas)
     finally:
         torch.set_num_threads(before)
         threadpoolctl.threadpool_limits(limits=before, user_api="blas")

@@ -37,6 +37,7 @@ from fgcross.io import read_json, write_json
 from fgcross.lifeline import die_with
 from fgcross.params import PrepareParams
 from fgcross.progress import progress_bar
+from fgcross.threads import available_cores
 
 @dataclass(frozen=True)
 class PreparedSplit:
@@ -68,7 +69,7 @@ def resolve_processes(processes: int) -> int:
     """0 means every core this process may use."""
     if processes > 0:
         return processes
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return available_cores() or 1
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:
