@@ -14,6 +14,7 @@ import time
 
 BENCHMARKS = {
     "spectrogram_speed": "spectrogram stage vs specshow figures at 300 dpi (issue 4: >= 20x)",
+    "birdnet_speed": "BirdNET's stage per 3 s window, windows batched vs one at a time (real media: <= 60 ms)",
     "frames_speed": "25 frames from a 30 s 720p MP4 vs decoding every frame (issue 4: >= 3x)",
     "prepare_scaling": "a preparation stage with 2 processes vs 1 (issue 4: >= 1.7x)",
     "loader_speed": "training loader vs model step (issue 4: >= 2x; issue 5: training >= 90% of the model)",

@@ -60,6 +60,10 @@ BEYOND_VARIANTS: dict[str, Variant] = {
     "beyond+supcon": {PRESET: "beyond", "loss.supcon_weight": 1.0},
     "beyond-transformer": {PRESET: "beyond", "model.text_model": "subword-transformer"},
     "fgcrossnet+supcon": {"loss.supcon_weight": 1.0},
+    # a pretrained sentence encoder in place of the subword one (model.text_checkpoint names its folder),
+    # kept fixed or fine-tuned
+    "pretrained-text": {PRESET: "beyond", "model.text_model": "pretrained", "model.frozen": ["text"]},
+    "pretrained-text-tuned": {PRESET: "beyond", "model.text_model": "pretrained", "model.frozen": []},
 }
 STUDIES: dict[str, dict[str, Variant]] = {"losses": LOSS_VARIANTS, "methods": METHOD_VARIANTS,
                                           "beyond": BEYOND_VARIANTS}

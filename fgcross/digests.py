@@ -13,29 +13,10 @@ from pathlib import Path
 
 from fgcross.config import params_digest
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
-from fgcross.params import Params
+from fgcross.params import Params, without_neutral
 
 TRAINING_SECTIONS = ("data", "model", "train", "loss", *PREPARATION_SECTIONS)
 """The params sections that shape a trained model (and so its digest)."""
-
-# Keys added after runs were recorded (metrics/ablation.csv, resume states): at these values
-# they change nothing in training, so the digest leaves them out and older records still match.
-NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
-                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5,
-                # issue 19: the official code's options, at today's behaviour
-                ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
-                ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
-                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01,
-                ("train", "steps_per_epoch"): 0,
-                # issue 21: the methods compared with FGCrossNet (fgcross.models.factory)
-                ("model", "method"): "fgcrossnet", ("model", "method_dim"): 64, ("loss", "method_weight"): 1.0,
-                # issue 20: the parts of the method beyond FGCrossNet, off
-                ("model", "text_model"): "branch", ("model", "text_vocab"): 2000, ("model", "text_width"): 256,
-                ("loss", "supcon_weight"): 0.0, ("loss", "supcon_temperature"): 0.1,
-                ("loss", "proxy_anchor_weight"): 0.0, ("loss", "multi_similarity_weight"): 0.0,
-                ("model", "common_dim"): 128, ("loss", "reconstruction_weight"): 0.0,
-                ("loss", "correlation_weight"): 0.0, ("loss", "pairwise_weight"): 0.0,
-                ("loss", "pairwise_margin"): 1.0, ("loss", "gan_weight"): 0.0}
 
 _EDGE = 1 << 20  # bytes hashed at each end of a large array
 
@@ -44,10 +25,7 @@ def training_digest(params: Params) -> str:
     """A hash of every params section that shapes a trained model (and nothing else)."""
     plain = params.as_dict()
     chosen = {name: plain[name] for name in TRAINING_SECTIONS}
-    for (section, key), neutral in NEUTRAL_KEYS.items():
-        if key in chosen[section] and chosen[section][key] == neutral:
-            del chosen[section][key]
-    return params_digest(chosen)
+    return params_digest({name: without_neutral(name, section) for name, section in chosen.items()})
 
 
 def _file_digest(path: Path, sha: hashlib._Hash) -> None:

@@ -79,6 +79,7 @@ class SpectrogramParams:
     render: str
     colormap: str
     size: int
+    birdnet_model: str
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class ModelParams:
     text_vocab: int
     text_width: int
     common_dim: int
+    text_checkpoint: str
+    frozen: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -260,13 +263,43 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Keys added after runs were recorded (metrics/ablation.csv, resume states, prepared stores, saved
+# models): at these values they change nothing, so the digests and a store's meta.json leave them
+# out (older records and stores still match), and a saved model that lacks one gets it back.
+NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
+                ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5,
+                # issue 19: the official code's options, at today's behaviour
+                ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
+                ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
+                ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01,
+                ("train", "steps_per_epoch"): 0,
+                # issue 21: the methods compared with FGCrossNet (fgcross.models.factory)
+                ("model", "method"): "fgcrossnet", ("model", "method_dim"): 64, ("loss", "method_weight"): 1.0,
+                # issue 20: the parts of the method beyond FGCrossNet, off
+                ("model", "text_model"): "branch", ("model", "text_vocab"): 2000, ("model", "text_width"): 256,
+                ("loss", "supcon_weight"): 0.0, ("loss", "supcon_temperature"): 0.1,
+                ("loss", "proxy_anchor_weight"): 0.0, ("loss", "multi_similarity_weight"): 0.0,
+                ("model", "common_dim"): 128, ("loss", "reconstruction_weight"): 0.0,
+                ("loss", "correlation_weight"): 0.0, ("loss", "pairwise_weight"): 0.0,
+                ("loss", "pairwise_margin"): 1.0, ("loss", "gan_weight"): 0.0,
+                # pretrained encoders: BirdNET, a local text checkpoint, frozen parts; off
+                ("spectrogram", "birdnet_model"): "", ("model", "text_checkpoint"): "", ("model", "frozen"): []}
+
+
+
+def without_neutral(name: str, section: dict[str, Any]) -> dict[str, Any]:
+    """A section's plain form without the keys that sit at their NEUTRAL_KEYS value."""
+    return {k: v for k, v in section.items() if (name, k) not in NEUTRAL_KEYS or v != NEUTRAL_KEYS[(name, k)]}
+
+
 def stored_section(sections: dict[str, Any], name: str) -> Any:
     """A section saved as JSON (models/config.json keeps the preparation sections) in typed form.
 
-    A model saved by an older version may lack keys added since: that is an error naming
+    A model saved by an older version may lack keys added since: those of NEUTRAL_KEYS come
+    back at their neutral value (what the model was made with); any other is an error naming
     the section and the keys, not a silent default."""
     cls = typing.get_type_hints(Params)[name]
-    stored = sections.get(name, {})
+    stored = {**{k: v for (s, k), v in NEUTRAL_KEYS.items() if s == name}, **sections.get(name, {})}
     missing = sorted({f.name for f in fields(cls)} - set(stored))
     if missing:
         raise ValueError(f"the model's stored {name!r} params lack {missing}: it was saved by an older "

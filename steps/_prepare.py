@@ -16,7 +16,7 @@ from __future__ import annotations
 from fgcross.data.index_files import read_index
 from fgcross.data.prepared import StoreSettings, finish_prepared, prepare_media, resolve_processes
 from fgcross.media.converters import STAGES, converter, extras
-from fgcross.params import section_dict
+from fgcross.params import section_dict, without_neutral
 from fgcross.tracking import stage_run
 from steps._common import params_of, parser, run
 
@@ -37,16 +37,17 @@ def prepare_main(stage: str, doc: str | None, argv: list[str] | None) -> None:
     params = params_of(args)
     section = params.section(spec.section)
     store = StoreSettings.of(params.prepare)
+    info = without_neutral(spec.section, section_dict(section))  # a key added since, at its neutral value, is left out
 
     def body() -> None:
         index = read_index(args.index)
         if args.finish:
-            counts = finish_prepared(index, spec.media, args.out, args.finish, section_dict(section), store,
+            counts = finish_prepared(index, spec.media, args.out, args.finish, info, store,
                                      extras=extras(spec.media))
         else:
             processes = 1 if args.shard is not None else resolve_processes(
                 params.prepare.processes if args.processes is None else args.processes)
-            counts = prepare_media(index, spec.media, args.out, converter(spec.media, section), section_dict(section),
+            counts = prepare_media(index, spec.media, args.out, converter(spec.media, section), info,
                                    store, progress=not args.quiet, processes=processes, job=args.shard,
                                    jobs=params.prepare.shards, part=args.part, extras=extras(spec.media))
         if counts:  # one MLflow run per stage, not per shard job

@@ -99,7 +99,8 @@ def test_each_method_trains_saves_and_reloads(tmp_path, params, media_dir, index
 
 
 def test_training_digest_ignores_the_new_keys_at_their_neutral_values(params):
-    from fgcross.digests import NEUTRAL_KEYS, training_digest
+    from fgcross.digests import training_digest
+    from fgcross.params import NEUTRAL_KEYS
 
     old = params.as_dict()
     for section, key in NEUTRAL_KEYS:  # the related methods' keys and issue 19's official options

@@ -104,6 +104,8 @@ class TrainBatches(torch.utils.data.Dataset):
 
     def _inputs(self, media: str, split: PreparedSplit, rows: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         data = split.data
+        if is_vectors(data):  # embeddings of a frozen encoder (BirdNET): used as they are
+            return np.ascontiguousarray(np.asarray(data[rows]), dtype=np.float32)
         if is_codes(data):
             return shift_text(np.asarray(data[rows]), rng, self.cfg.text_shifts)
         if media == "video":  # one random frame of each chosen video
@@ -154,13 +156,20 @@ def make_batches(splits: dict[str, PreparedSplit], cfg: BatchConfig, sampler: st
 
 def is_codes(data: np.ndarray | torch.Tensor) -> bool:
     """Character codes [N, L] (text, charcnn) rather than pictures [N, H, W, 3] or frames [N, F, H, W, 3]."""
-    return data.ndim == 2
+    return data.ndim == 2 and not is_vectors(data)
+
+
+def is_vectors(data: np.ndarray | torch.Tensor) -> bool:
+    """Float embeddings [N, D] (audio with `spectrogram.kind: birdnet`) rather than codes or pictures."""
+    return data.ndim == 2 and data.dtype in (np.float32, np.float64, torch.float32, torch.float64)
 
 
 def to_model_input(media: str, x: torch.Tensor, device: torch.device) -> torch.Tensor:
-    """uint8 [N, H, W, 3] -> normalised float [N, 3, H, W] on device; text codes -> long.
+    """uint8 [N, H, W, 3] -> normalised float [N, 3, H, W] on device; text codes -> long; embeddings -> float.
 
     Text rendered as glyph pictures is a picture like the others."""
+    if is_vectors(x):
+        return x.to(device=device, dtype=torch.float32, non_blocking=True)
     if is_codes(x):
         return x.to(device=device, dtype=torch.long, non_blocking=True)
     x = x.to(device, non_blocking=True).permute(0, 3, 1, 2).float()
@@ -173,7 +182,7 @@ def eval_batches(split: PreparedSplit, input_size: int, batch_size: int):
     for start in range(0, n, batch_size):
         rows = np.arange(start, min(start + batch_size, n))
         data = np.asarray(split.data[rows])
-        if is_codes(data):
+        if is_codes(data) or is_vectors(data):
             yield rows, torch.from_numpy(data)
             continue
         if split.media == "video":

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from fgcross.media.audio import load_spectrogram
+from fgcross.media.birdnet import embed_recording
 from fgcross.media.glyph import load_text_glyphs
 from fgcross.media.images import load_image
 from fgcross.media.stages import BY_MEDIA, STAGES, PreparationStage
@@ -35,6 +36,8 @@ def converter(media: str, s: ImagesParams | FramesParams | SpectrogramParams | T
     if media == "video":
         return partial(sample_frames, n=s.per_video, size=s.size, fit=s.fit)
     if media == "audio":
+        if s.kind == "birdnet":  # a vector, not a picture: read by the model's audio encoder
+            return partial(embed_recording, model=s.birdnet_model)
         return partial(load_spectrogram, sample_rate=s.sample_rate, n_fft=s.n_fft, hop_length=s.hop_length,
                        top_db=s.top_db, size=s.size, kind=s.kind, n_mels=s.n_mels, window_seconds=s.window_seconds,
                        render=s.render, colormap=s.colormap)

@@ -42,6 +42,17 @@ def png_bytes(pixels: np.ndarray, max_side: int = THUMBNAIL * 4) -> bytes:
     return buf.tobytes()
 
 
+def shown_pixels(stored: np.ndarray, path: str | Path) -> np.ndarray:
+    """The picture shown for an item: what the store holds, or, for an item the store keeps as
+    a vector (a BirdNET embedding of a recording), the recording's spectrogram drawn from its file."""
+    stored = np.asarray(stored)
+    if stored.dtype == np.uint8 and stored.ndim in (3, 4):
+        return stored
+    from fgcross.media.audio import load_spectrogram
+
+    return load_spectrogram(path, 22050, 512, 128, 80.0, THUMBNAIL, kind="mel", render="colormap")
+
+
 def wav_bytes(path: str | Path, seconds: float = 3.0, sample_rate: int = 11025) -> bytes | None:
     """The first `seconds` of a recording as 16-bit mono WAV bytes; None for an entry that is
     a picture (a pre-rendered spectrogram has no sound to play)."""

@@ -1,7 +1,8 @@
 """torchvision backbones without their classifier, and loading of pretrained weights.
 
-`pretrained` is `none`, `imagenet` (torchvision's weights: torch's cache, or a download
-where the network allows), or a path to a local weights file. Loading reports missing and
+`pretrained` is `none`, `imagenet`, `imagenet-v1` or `imagenet-v2` (torchvision's weights, see
+IMAGENET: from torch's cache, or a download where the network allows), or a path to a local
+weights file. Loading reports missing and
 unexpected keys and fails when no backbone weight was loaded at all: the official code
 silently loads nothing when the key names do not match.
 
@@ -93,10 +94,27 @@ def verify_hash_prefix(path: Path) -> None:
                            "the hash in its name: a damaged or replaced file; delete it to download it again")
 
 
-def _imagenet_state_dict(name: str) -> dict[str, torch.Tensor]:
-    """torchvision's DEFAULT weights for `name` from torch's cache (downloaded there when absent and
-    the network allows), hash-checked, then loaded with weights_only=True."""
-    url = tvm.get_model_weights(name).DEFAULT.url
+IMAGENET = {"imagenet": "DEFAULT", "imagenet-v1": "IMAGENET1K_V1", "imagenet-v2": "IMAGENET1K_V2"}
+"""model.pretrained values naming torchvision's ImageNet weights: `imagenet` is torchvision's
+DEFAULT (the best it has: V1 for resnet18/34, V2 for resnet50 and up); `imagenet-v1` is what the
+official code loads (`pretrained=True`); `imagenet-v2` the newer training recipe."""
+
+
+def imagenet_weights(name: str, spec: str) -> tvm.WeightsEnum:
+    """The torchvision weights entry that `spec` (a key of IMAGENET) names for backbone `name`."""
+    weights = tvm.get_model_weights(name)
+    try:
+        return weights[IMAGENET[spec]] if IMAGENET[spec] != "DEFAULT" else weights.DEFAULT
+    except KeyError:
+        have = ", ".join(w.name for w in weights)
+        raise WeightsError(f"model.pretrained {spec}: torchvision has no {IMAGENET[spec]} weights for {name} "
+                           f"(it has {have})") from None
+
+
+def _imagenet_state_dict(name: str, spec: str = "imagenet") -> dict[str, torch.Tensor]:
+    """torchvision's ImageNet weights `spec` for `name` from torch's cache (downloaded there when
+    absent and the network allows), hash-checked, then loaded with weights_only=True."""
+    url = imagenet_weights(name, spec).url
     cached = Path(torch.hub.get_dir()) / "checkpoints" / Path(urlparse(url).path).name
     if not cached.exists():
         try:
@@ -116,7 +134,7 @@ def load_pretrained(backbone: nn.Module, name: str, spec: str) -> dict[str, list
     """Load `spec` into `backbone` (torchvision model `name`); return missing and unexpected keys."""
     if spec == "none":
         return {"missing": [], "unexpected": []}
-    state = _imagenet_state_dict(name) if spec == "imagenet" else _state_dict_from_file(Path(spec))
+    state = _imagenet_state_dict(name, spec) if spec in IMAGENET else _state_dict_from_file(Path(spec))
     cleaned = {}
     for key, value in state.items():
         for prefix in STRIP_PREFIXES:

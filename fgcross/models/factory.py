@@ -50,7 +50,9 @@ def build_model(cfg: ModelConfig, pretrained: str = "none") -> nn.Module:
     if cfg.method == "fgcrossnet":
         return FGCrossNet(backbone, width, cfg.num_classes, adapters, backbones, encoders)
     if encoders:  # the methods' heads read every media's feature map, which an own encoder does not give
-        raise ValueError(f"model.method {cfg.method!r} needs model.text_model branch, not {cfg.text_model!r}")
+        raise ValueError(f"model.method {cfg.method!r} reads every media's feature map: it needs model.text_model "
+                         f"branch (not {cfg.text_model!r}) and spectrogram.kind stft or mel (audio encoder "
+                         f"{cfg.audio_encoder!r})")
     if cfg.method in BASELINES:
         return BASELINES[cfg.method](MediaMaps(backbone, adapters), width, cfg.common_dim, cfg.num_classes)
     return MethodNet(backbone, width, cfg.num_classes, adapters, backbones, lambda: HEADS[cfg.method](width, cfg))

@@ -5,9 +5,10 @@ branch turns character codes into a picture); all media then go through the same
 one concatenated batch, and the classifier's output (one logit per class) is the common
 representation used for retrieval.
 
-A media may instead have an encoder of its own (`encoders`: today text, with
-`model.text_model: subword-*`, fgcross.models.text_encoder): it gives features of the
-backbone's width directly, which meet the other media at the shared classifier.
+A media may instead have an encoder of its own (`encoders`: text with `model.text_model:
+subword-*`, fgcross.models.text_encoder; audio with `spectrogram.kind: birdnet`,
+fgcross.models.audio_encoder): it gives features of the backbone's width directly, which
+meet the other media at the shared classifier.
 
 `shared=False` (model.shared: false) builds the design FGCrossNet argues against, for
 comparison: one backbone per media (`backbones`), each media through its own CNN, and the
@@ -23,7 +24,9 @@ import torch
 from torch import nn
 
 from fgcross import MEDIA
+from fgcross.models.audio_encoder import AUDIO_ENCODERS, EmbeddingProjection
 from fgcross.models.backbones import build_backbone, feature_map, load_pretrained, pool
+from fgcross.models.pretrained_text import PretrainedText
 from fgcross.models.text_branch import CharCNNText
 from fgcross.models.text_encoder import SubwordText
 
@@ -50,6 +53,9 @@ class ModelConfig:
     text_model: str = "branch"  # branch | subword-cnn | subword-transformer (model.text_model)
     text_width: int = 0  # token embedding width of a subword text model (model.text_width)
     text_tokenizer: str = ""  # the subword tokenizer's JSON (trained on the training texts)
+    audio_encoder: str = "cnn"  # cnn | birdnet (from spectrogram.kind; fgcross.models.audio_encoder)
+    text_checkpoint: str = ""  # model.text_checkpoint: the local folder of text_model pretrained
+    frozen: tuple[str, ...] = ()  # model.frozen: parts whose pretrained weights stay fixed (backbone, text)
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -64,6 +70,15 @@ class FGCrossNet(nn.Module):
         self.adapters = nn.ModuleDict(adapters)
         self.classifier = nn.Linear(width, num_classes)
         self.encoders = nn.ModuleDict(encoders or {})  # media -> features [B, width] without the backbone
+
+    def train(self, mode: bool = True) -> FGCrossNet:
+        """As nn.Module.train, but a frozen backbone (model.frozen: [backbone]) stays in eval mode:
+        its batch-norm statistics are pretrained weights too."""
+        super().train(mode)
+        for net in [self.backbone, *self.backbones.values()]:
+            if net is not None and not any(p.requires_grad for p in net.parameters()):
+                net.eval()
+        return self
 
     def embed_inputs(self, media: str, x: torch.Tensor) -> torch.Tensor:
         return self.adapters[media](x) if media in self.adapters else x
@@ -121,15 +136,30 @@ def build_parts(cfg: ModelConfig, pretrained: str = "none") -> tuple[nn.Module |
         for media in MEDIA:
             backbones[media], width = build_backbone(cfg.backbone)
             load_pretrained(backbones[media], cfg.backbone, pretrained)
+    if "backbone" in cfg.frozen:
+        for net in [backbone] if backbone is not None else list(backbones.values()):
+            net.requires_grad_(False)
     adapters: dict[str, nn.Module] = {}
     encoders: dict[str, nn.Module] = {}
-    if cfg.text_model != "branch":
+    if "text" in cfg.frozen and cfg.text_model != "pretrained":
+        raise ValueError(f"model.frozen text keeps a pretrained text encoder fixed: it needs model.text_model "
+                         f"pretrained, not {cfg.text_model!r} (trained from scratch)")
+    if cfg.text_model == "pretrained":
+        if cfg.text_encoder != "charcnn":
+            raise ValueError(f"model.text_model pretrained reads the texts from their character codes: it needs "
+                             f"text.encoder charcnn, not {cfg.text_encoder!r}")
+        encoders["text"] = PretrainedText(cfg.text_checkpoint, width, "text" in cfg.frozen)
+    elif cfg.text_model != "branch":
         if cfg.text_encoder != "charcnn":
             raise ValueError(f"model.text_model {cfg.text_model!r} reads character codes: it needs text.encoder "
                              f"charcnn, not {cfg.text_encoder!r}")
         encoders["text"] = SubwordText(cfg.text_model, cfg.text_tokenizer, cfg.text_width, width)
     elif cfg.text_encoder == "charcnn":
         adapters["text"] = CharCNNText(cfg.input_size, cfg.text_embed_dim, cfg.text_branch)
+    if cfg.audio_encoder == "birdnet":  # drawn last: every other part starts from the same weights as without it
+        encoders["audio"] = EmbeddingProjection(width)
+    elif cfg.audio_encoder != "cnn":
+        raise ValueError(f"unknown audio encoder {cfg.audio_encoder!r}: expected one of {AUDIO_ENCODERS}")
     return backbone, width, adapters, backbones, encoders
 
 

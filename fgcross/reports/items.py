@@ -17,7 +17,15 @@ import numpy as np
 
 from fgcross.data.index_files import Index
 from fgcross.data.prepared import PreparedSplit, has_extra, load_extra, load_split
-from fgcross.media.preview import picture_html, png_data_uri, read_item_text, sound_html, text_html, wav_data_uri
+from fgcross.media.preview import (
+    picture_html,
+    png_data_uri,
+    read_item_text,
+    shown_pixels,
+    sound_html,
+    text_html,
+    wav_data_uri,
+)
 
 ITEM_CSS = """
 <style>
@@ -58,7 +66,7 @@ class ItemRenderer:
         if media == "video" and self.previews is not None:
             pixels = np.asarray(self.previews[row])
         else:
-            pixels = np.asarray(self.prepared[media].data[row])
+            pixels = shown_pixels(self.prepared[media].data[row], self.file(item_id))
         picture = picture_html(png_data_uri(pixels), item_id, title=item_id)
         if media == "audio":
             sound = wav_data_uri(self.file(item_id), self.audio_seconds, self.audio_rate)

@@ -41,7 +41,7 @@ from fgcross.embeddings import available_media, load_embeddings
 from fgcross.errors import QueryError
 from fgcross.inner_product import InnerProductIndex, faiss_available
 from fgcross.io import atomic_dir, read_json, save_npz, write_json
-from fgcross.media.preview import SNIPPET, data_uri, png_bytes, read_item_text, wav_bytes
+from fgcross.media.preview import SNIPPET, data_uri, png_bytes, read_item_text, shown_pixels, wav_bytes
 from fgcross.metrics import l2_normalize
 from fgcross.progress import progress_bar
 from fgcross.scoring import Scorer
@@ -109,7 +109,7 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
                     snippet = read_item_text(file)[:SNIPPET]
                     previews.append(b"")
                 else:
-                    pixels = strips[row] if strips is not None else prepared.data[row]
+                    pixels = strips[row] if strips is not None else shown_pixels(prepared.data[row], file)
                     previews.append(png_bytes(np.asarray(pixels)))
                 sounds.append((wav_bytes(file, audio_seconds, audio_rate) or b"") if media == "audio" else b"")
                 items.append({"media": media, "split": split, "id": item_id, "label": int(label),

@@ -24,7 +24,8 @@ from fgcross.data.index_files import Index, read_index
 from fgcross.data.prepared import is_present, load_split
 from fgcross.devices import pick_device
 from fgcross.digests import training_digest
-from fgcross.io import write_json
+from fgcross.errors import TrainingError
+from fgcross.io import read_json, write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
 from fgcross.media.subwords import decode_codes, train_tokenizer
@@ -56,7 +57,7 @@ def model_config(params: Params, num_classes: int, text_codes: np.ndarray | None
     (the training split's character codes), so the config saved with the model carries it."""
     m = params.model
     tokenizer = ""
-    if m.text_model != "branch":
+    if m.text_model.startswith("subword"):
         if text_codes is None:
             raise ValueError(f"model.text_model {m.text_model!r} needs the training texts to train its tokenizer")
         tokenizer = train_tokenizer((decode_codes(row) for row in text_codes), m.text_vocab)
@@ -64,7 +65,18 @@ def model_config(params: Params, num_classes: int, text_codes: np.ndarray | None
                        text_embed_dim=m.text_embed_dim, text_encoder=params.text.encoder,
                        text_branch=m.text_branch, shared=m.shared, method=m.method, method_dim=m.method_dim,
                        common_dim=m.common_dim, text_model=m.text_model, text_width=m.text_width,
-                       text_tokenizer=tokenizer)
+                       text_tokenizer=tokenizer,
+                       audio_encoder="birdnet" if params.spectrogram.kind == "birdnet" else "cnn",
+                       text_checkpoint=m.text_checkpoint, frozen=tuple(m.frozen))
+
+
+def check_audio_store(folder: Path, kind: str) -> None:
+    """The audio store holds what `spectrogram.kind` makes (BirdNET vectors or pictures): the
+    model's audio encoder is chosen by the params, so a store prepared otherwise is refused."""
+    stored = read_json(folder / "meta.json").get("info", {}).get("kind")
+    if (stored == "birdnet") != (kind == "birdnet"):
+        raise TrainingError(f"{folder}: prepared with spectrogram.kind {stored}, but the params say {kind}: "
+                            "run the spectrogram stage again")
 
 
 @dataclass
@@ -95,6 +107,8 @@ def setup_training(params: Params, media_dir: str | Path, index_dir: str | Path,
     apply_budget(thread_budget(t.threads), t.workers)
     seed_everything(t.seed)
     splits = {m: load_split(media_dir / m, "train") for m in media}  # draws no random number
+    if "audio" in media:
+        check_audio_store(media_dir / "audio", params.spectrogram.kind)
     cfg = model_config(params, len(index.classes), np.asarray(splits["text"].data) if "text" in splits else None)
     model = build_model(cfg, params.model.pretrained)
     centers = CenterLoss(cfg.num_classes, cfg.num_classes, params.loss.center_init_std)

@@ -170,3 +170,23 @@ def test_the_same_state_saves_to_the_same_bytes(tmp_path):
     save_checkpoint(tmp_path / "b" / "model.pt", state)
     assert (tmp_path / "a" / "model.pt").read_bytes() == (tmp_path / "b" / "model.pt").read_bytes()
     assert torch.equal(load_checkpoint(tmp_path / "a" / "model.pt")["model"]["w"], state["model"]["w"])
+
+
+def test_imagenet_v1_and_v2_name_torchvisions_weights_and_a_missing_one_is_refused(monkeypatch, tmp_path):
+    from fgcross.models.backbones import imagenet_weights
+
+    assert imagenet_weights("resnet50", "imagenet").name == "IMAGENET1K_V2"  # torchvision's DEFAULT
+    assert imagenet_weights("resnet50", "imagenet-v1").name == "IMAGENET1K_V1"  # the official code's
+    assert imagenet_weights("resnet18", "imagenet-v1").url.endswith("resnet18-f37072fd.pth")
+    with pytest.raises(WeightsError, match="no IMAGENET1K_V2 weights for resnet18 .it has IMAGENET1K_V1"):
+        imagenet_weights("resnet18", "imagenet-v2")
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
+    (tmp_path / "checkpoints").mkdir()
+    source, _ = build_backbone("resnet50")
+    buffer = io.BytesIO()
+    torch.save(source.state_dict(), buffer)
+    v1_name = Path(imagenet_weights("resnet50", "imagenet-v1").url).name
+    (tmp_path / "checkpoints" / v1_name).write_bytes(buffer.getvalue())  # a file of V1's name, not its hash
+    target, _ = build_backbone("resnet50")
+    with pytest.raises(WeightsError, match=f"{v1_name}: SHA-256"):
+        load_pretrained(target, "resnet50", "imagenet-v1")
