@@ -23,6 +23,7 @@ from fgcross import MEDIA
 from fgcross.data.batches import eval_batches, to_model_input
 from fgcross.data.prepared import PreparedSplit, load_split
 from fgcross.io import save_npz
+from fgcross.media.kinds import KINDS
 from fgcross.progress import progress_bar
 from fgcross.scoring import ITEM, PARAM, SCORER_KEY, Scorer
 
@@ -53,7 +54,7 @@ def embed_split(model: nn.Module, split: PreparedSplit, input_size: int, device:
         out = model(inputs, return_features=True, return_aux=True) if scorer else model(inputs, return_features=True)
         logits, pooled = out[0][split.media].float(), out[1][split.media].float()
         items = {k: v.float() for k, v in out[2][split.media].items()} if scorer else {}
-        if split.media == "video":  # frames of one video are consecutive: average them
+        if KINDS[split.media].frames:  # frames of one video are consecutive: average them
             logits = logits.view(len(rows), -1, logits.shape[-1]).mean(1)
             pooled = pooled.view(len(rows), -1, pooled.shape[-1]).mean(1)
             items = model.head.average_frames(items, len(rows)) if scorer else items

@@ -25,8 +25,8 @@ import numpy as np
 import torch
 
 from fgcross.data.prepared import PreparedSplit
+from fgcross.media.kinds import KINDS
 
-FLIPPABLE = ("image", "video")  # a mirrored spectrogram would reverse time; text has no mirror
 MEAN = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1) * 255
 STD = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1) * 255
 
@@ -108,13 +108,13 @@ class TrainBatches(torch.utils.data.Dataset):
             return np.ascontiguousarray(np.asarray(data[rows]), dtype=np.float32)
         if is_codes(data):
             return shift_text(np.asarray(data[rows]), rng, self.cfg.text_shifts)
-        if media == "video":  # one random frame of each chosen video
+        if KINDS[media].frames:  # one random frame of each chosen video
             frames = rng.integers(0, data.shape[1], size=len(rows))
             pictures = np.stack([data[r, f] for r, f in zip(rows, frames, strict=True)])
         else:
             pictures = np.stack([data[r] for r in rows])
         pictures = crop(pictures, self.cfg.input_size, rng if self.cfg.augment else None)
-        if media in FLIPPABLE and self.cfg.augment:
+        if KINDS[media].flips and self.cfg.augment:
             flip = rng.random(len(rows)) < 0.5
             pictures[flip] = pictures[flip, :, ::-1]
         return np.ascontiguousarray(pictures)
@@ -185,6 +185,6 @@ def eval_batches(split: PreparedSplit, input_size: int, batch_size: int):
         if is_codes(data) or is_vectors(data):
             yield rows, torch.from_numpy(data)
             continue
-        if split.media == "video":
+        if KINDS[split.media].frames:
             data = data.reshape(-1, *data.shape[2:])
         yield rows, torch.from_numpy(np.ascontiguousarray(crop(data, input_size, None)))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fgcross.media.kinds import is_picture
+from fgcross.media.kinds import KINDS, is_picture
 
 JPEG_END = b"\xff\xd9"
 PNG_END = b"IEND\xaeB`\x82"
@@ -79,8 +79,6 @@ def probe_text(path: Path) -> str | None:
     return "empty text" if not text.strip() else None
 
 
-PROBES = {"image": probe_image, "audio": probe_audio, "video": probe_video, "text": probe_text}
-
-
 def probe(path: Path, media: str) -> str | None:
-    return PROBES[media](path)
+    """The check of `media`'s descriptor (fgcross.media.kinds) on one file."""
+    return KINDS[media].probe_file(path)

@@ -1,4 +1,5 @@
-"""The preparation stages: one per media, each named like its params.yaml section.
+"""The preparation stages: one per media (its descriptor's `stage`, fgcross.media.kinds), each
+named like its params.yaml section.
 
     stage (= params section)   media
     images                     image
@@ -17,6 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from fgcross.media.kinds import KINDS
+
+ORDER = ("image", "video", "audio", "text")  # the stages' order as before the descriptors; a new media comes last
+
 
 @dataclass(frozen=True)
 class PreparationStage:
@@ -29,12 +34,9 @@ class PreparationStage:
         return self.name
 
 
-STAGES: dict[str, PreparationStage] = {s.name: s for s in (
-    PreparationStage("images", "image"),
-    PreparationStage("frames", "video"),
-    PreparationStage("spectrogram", "audio"),
-    PreparationStage("text", "text"),
-)}
+STAGES: dict[str, PreparationStage] = {s.name: s for s in sorted(
+    (PreparationStage(kind.stage, kind.name) for kind in KINDS.values()),
+    key=lambda s: ORDER.index(s.media) if s.media in ORDER else len(ORDER))}
 BY_MEDIA: dict[str, PreparationStage] = {s.media: s for s in STAGES.values()}
 SECTIONS: tuple[str, ...] = tuple(STAGES)
 """The params sections that shape prepared media, in table order."""

@@ -8,9 +8,8 @@ import pandas as pd
 
 from fgcross import MEDIA
 from fgcross.embeddings import Embeddings
+from fgcross.media.kinds import KINDS
 from fgcross.metrics import SELF_EXCLUDED, l2_normalize, retrieval_scores
-
-MARKERS = {"image": "o", "text": "s", "audio": "^", "video": "D"}
 
 
 def tsne_map(embeddings: dict[str, Embeddings], max_points: int = 2000, seed: int = 0) -> pd.DataFrame:
@@ -74,10 +73,10 @@ def plot_map(points: pd.DataFrame, class_names: list[str], hardest: list[int] | 
     grey = (0.8, 0.8, 0.8, 0.6)
     for media, group in points.groupby("media", sort=False):
         keyed = group["label"].isin(list(colours))
-        ax.scatter(group["x"][~keyed], group["y"][~keyed], color=grey, s=10, marker=MARKERS[media], linewidths=0)
+        ax.scatter(group["x"][~keyed], group["y"][~keyed], color=grey, s=10, marker=KINDS[media].marker, linewidths=0)
         ax.scatter(group["x"][keyed], group["y"][keyed], c=[colours[int(c)] for c in group["label"][keyed]], s=20,
-                   marker=MARKERS[media], edgecolors="k", linewidths=0.2)
-    media_handles = [plt.Line2D([], [], ls="", marker=MARKERS[m], color="grey", label=m)
+                   marker=KINDS[media].marker, edgecolors="k", linewidths=0.2)
+    media_handles = [plt.Line2D([], [], ls="", marker=KINDS[m].marker, color="grey", label=m)
                      for m in points["media"].unique()]
     media_legend = ax.legend(handles=media_handles, title="media", loc="upper left", bbox_to_anchor=(1.01, 1.0),
                              fontsize=8, title_fontsize=9)

@@ -17,6 +17,7 @@ import numpy as np
 
 from fgcross.data.index_files import Index
 from fgcross.data.prepared import PreparedSplit, has_extra, load_extra, load_split
+from fgcross.media.kinds import KINDS
 from fgcross.media.preview import (
     picture_html,
     png_data_uri,
@@ -51,8 +52,8 @@ class ItemRenderer:
         self.prepared: dict[str, PreparedSplit] = {m: load_split(Path(media_dir) / m, split) for m in index.media}
         self.row_of = {m: {i: r for r, i in enumerate(p.ids)} for m, p in self.prepared.items()}
         self.path_of = dict(zip(index.manifest["id"], index.manifest["path"], strict=True))
-        video = Path(media_dir) / "video"
-        self.previews = load_extra(video, split, "preview") if has_extra(video, "preview") else None
+        self.previews = {m: load_extra(Path(media_dir) / m, split, "preview") for m in index.media
+                         if KINDS[m].frames and has_extra(Path(media_dir) / m, "preview")}  # a video's strip
 
     def file(self, item_id: str) -> Path:
         """The item's file: the manifest's path under the dataset root (checked by the index stage)."""
@@ -61,14 +62,15 @@ class ItemRenderer:
     def body(self, media: str, item_id: str) -> str:
         """The item itself, without frame or caption."""
         row = self.row_of[media][item_id]
-        if media == "text":
+        kind = KINDS[media]
+        if kind.shown_as_text:
             return text_html(read_item_text(self.file(item_id)))
-        if media == "video" and self.previews is not None:
-            pixels = np.asarray(self.previews[row])
+        if media in self.previews:
+            pixels = np.asarray(self.previews[media][row])
         else:
             pixels = shown_pixels(self.prepared[media].data[row], self.file(item_id))
         picture = picture_html(png_data_uri(pixels), item_id, title=item_id)
-        if media == "audio":
+        if kind.sound:
             sound = wav_data_uri(self.file(item_id), self.audio_seconds, self.audio_rate)
             if sound is not None:
                 picture += sound_html(sound)

@@ -41,6 +41,7 @@ from fgcross.embeddings import available_media, load_embeddings
 from fgcross.errors import QueryError
 from fgcross.inner_product import InnerProductIndex, faiss_available
 from fgcross.io import atomic_dir, read_json, save_npz, write_json
+from fgcross.media.kinds import KINDS
 from fgcross.media.preview import SNIPPET, data_uri, png_bytes, read_item_text, shown_pixels, wav_bytes
 from fgcross.metrics import l2_normalize
 from fgcross.progress import progress_bar
@@ -93,7 +94,8 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
             emb = load_embeddings(folder, media)
             prepared = load_split(Path(media_dir) / media, split)
             row_of = {i: r for r, i in enumerate(prepared.ids)}
-            strips = load_extra(Path(media_dir) / media, split, "preview") if media == "video" else None
+            kind = KINDS[media]
+            strips = load_extra(Path(media_dir) / media, split, "preview") if kind.frames else None
             features.append(l2_normalize(emb.features))
             if emb.scorer is not None:
                 scorer = emb.scorer
@@ -105,13 +107,13 @@ def build_search_index(exports: str | Path, index_dir: str | Path, media_dir: st
                 file = index.root / paths[item_id]
                 row = row_of[item_id]
                 snippet = ""
-                if media == "text":
+                if kind.shown_as_text:
                     snippet = read_item_text(file)[:SNIPPET]
                     previews.append(b"")
                 else:
                     pixels = strips[row] if strips is not None else shown_pixels(prepared.data[row], file)
                     previews.append(png_bytes(np.asarray(pixels)))
-                sounds.append((wav_bytes(file, audio_seconds, audio_rate) or b"") if media == "audio" else b"")
+                sounds.append((wav_bytes(file, audio_seconds, audio_rate) or b"") if kind.sound else b"")
                 items.append({"media": media, "split": split, "id": item_id, "label": int(label),
                               "class_name": index.classes[int(label)], "path": paths[item_id], "snippet": snippet})
         end = sum(len(f) for f in features)

@@ -46,7 +46,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from fgcross import MEDIA
 from fgcross.errors import FgcrossError, QueryError
-from fgcross.media.kinds import QUERY_MEDIA
+from fgcross.media.kinds import KINDS, QUERY_MEDIA
 from fgcross.media.preview import picture_html, sound_html, text_html
 from fgcross.params import SearchParams
 from fgcross.search.gallery import Hit, SearchIndex
@@ -104,7 +104,7 @@ def hit_html(index: SearchIndex, hit: Hit) -> str:
     """One result: the item as the index keeps it (fgcross.media.preview's pieces), its rank,
     score, class and id; every dataset string escaped."""
     item = index.items.iloc[hit.row]
-    if hit.media == "text":
+    if KINDS[hit.media].shown_as_text:
         inner = text_html(str(item["snippet"]))
     else:
         inner = picture_html(index.preview_uri(hit.row), hit.id)

@@ -15,7 +15,8 @@
 
 PREPARATION = {  # stage -> (media, the library modules its converter calls besides the shared ones)
     "frames": ("video", ["fgcross/media/video.py", "fgcross/media/images.py", "fgcross/media/kinds.py"]),
-    "spectrogram": ("audio", ["fgcross/media/audio.py", "fgcross/media/images.py", "fgcross/media/kinds.py"]),
+    "spectrogram": ("audio", ["fgcross/media/audio.py", "fgcross/media/birdnet.py", "fgcross/media/images.py",
+                              "fgcross/media/kinds.py"]),
     "text": ("text", ["fgcross/media/text.py", "fgcross/media/glyph.py"]),
     "images": ("image", ["fgcross/media/images.py"]),
 }

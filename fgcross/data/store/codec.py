@@ -1,7 +1,7 @@
 """An item's arrays as tar members, and back.
 
 Which form each array takes (measured, docs/benchmarks.md):
-- photos and video frames: JPEG (Pillow's bundled libjpeg-turbo, `prepare.jpeg_quality`,
+- photos and video frames (a media kind that is `photographic`, fgcross.media.kinds): JPEG (Pillow's bundled libjpeg-turbo, `prepare.jpeg_quality`,
   4:4:4 chroma so fine colour marks keep their colour, optimised Huffman tables; the same
   bytes on any machine with the pinned Pillow), one member per frame (`f000.jpg`, ...);
 - spectrograms and glyph pictures: PNG, lossless (so harmless by construction), a single
@@ -20,15 +20,16 @@ from collections.abc import Callable
 
 import numpy as np
 
-LOSSY = ("image", "video")  # media whose pictures are photographs, stored as JPEG
+from fgcross.media.kinds import is_photographic
+
 Decoder = Callable[[bytes], np.ndarray]
 
 
 def member_names(media: str, item: np.ndarray, extras: dict[str, np.ndarray]) -> list[str]:
     """The data members of an item (their extension, after the key): fixed per media and shape."""
-    if media in LOSSY and item.ndim == 4:
+    if is_photographic(media) and item.ndim == 4:
         names = [f"f{i:03d}.jpg" for i in range(item.shape[0])]
-    elif media in LOSSY and is_picture(item):
+    elif is_photographic(media) and is_picture(item):
         names = ["jpg"]
     elif is_picture(item):
         names = ["png"]
@@ -43,9 +44,9 @@ def is_picture(array: np.ndarray) -> bool:
 
 def encode_item(media: str, item: np.ndarray, extras: dict[str, np.ndarray], quality: int) -> list[bytes]:
     """The bytes of each member of `member_names`, in that order."""
-    if media in LOSSY and item.ndim == 4:
+    if is_photographic(media) and item.ndim == 4:
         parts = [encode_jpeg(frame, quality) for frame in item]
-    elif media in LOSSY and is_picture(item):
+    elif is_photographic(media) and is_picture(item):
         parts = [encode_jpeg(item, quality)]
     elif is_picture(item):
         parts = [encode_png(item)]
@@ -112,9 +113,9 @@ DEFAULT_DECODER = "simplejpeg"
 def as_stored(media: str, item: np.ndarray, quality: int) -> np.ndarray:
     """An item as a reader of the store gets it back (a search query must look like the
     training data: photos and frames through the same JPEG round trip)."""
-    if media in LOSSY and item.ndim == 4:
+    if is_photographic(media) and item.ndim == 4:
         return np.stack([decode_simplejpeg(encode_jpeg(frame, quality)) for frame in item])
-    if media in LOSSY and is_picture(item):
+    if is_photographic(media) and is_picture(item):
         return decode_simplejpeg(encode_jpeg(item, quality))
     return item
 
