@@ -1,6 +1,8 @@
 # Shared helpers of the rules.
 import yaml
 
+from fgcross import MEDIA  # the media kinds (fgcross.media.kinds): every media's store, never retyped here
+
 PARAMS = "params.yaml"
 SHARDS = config["prepare"]["shards"]
 

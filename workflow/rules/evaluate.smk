@@ -47,7 +47,7 @@ rule report:
         embeddings="exports",
         model="models",
         index="build/index",
-        media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
+        media=expand("build/media/{media}/meta.json", media=MEDIA),
         code=code("steps/report.py", "fgcross/reports", "fgcross/media/preview.py", "fgcross/media/kinds.py",
                   "fgcross/stage_times.py", "fgcross/ablation.py", "fgcross/data/taxonomy.py"),
         templates=sorted(str(p) for p in Path("reports/templates").glob("*.ipynb")),

@@ -6,7 +6,7 @@
 rule train:
     input:
         index="build/index",
-        media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
+        media=expand("build/media/{media}/meta.json", media=MEDIA),
         code=code("steps/train.py", "fgcross/training", "fgcross/models", "fgcross/scoring.py", "fgcross/losses",
                   "fgcross/devices.py", "fgcross/data/batches.py", "fgcross/media/stages.py"),
     output:
@@ -36,7 +36,7 @@ rule train:
 rule export:
     input:
         model="models",
-        media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
+        media=expand("build/media/{media}/meta.json", media=MEDIA),
         code=code("steps/export.py", "fgcross/embeddings.py", "fgcross/models", "fgcross/scoring.py",
                   "fgcross/devices.py", "fgcross/data/batches.py"),
     output:
@@ -63,7 +63,7 @@ rule search_index:
     input:
         embeddings="exports",
         index="build/index",
-        media=expand("build/media/{media}/meta.json", media=["image", "text", "audio", "video"]),
+        media=expand("build/media/{media}/meta.json", media=MEDIA),
         code=code("steps/search_index.py", "fgcross/search/gallery.py", "fgcross/media/preview.py",
                   "fgcross/media/kinds.py"),
     output:
