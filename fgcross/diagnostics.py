@@ -17,7 +17,7 @@ from itertools import combinations
 import numpy as np
 
 from fgcross import MEDIA
-from fgcross.embeddings import Embeddings
+from fgcross.exported import Embeddings
 from fgcross.metrics import l2_normalize
 
 

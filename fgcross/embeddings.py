@@ -12,30 +12,27 @@ arrays). `Embeddings.scorer` then ranks instead of the inner product of `feature
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch import nn
 
-from fgcross import MEDIA
 from fgcross.data.batches import eval_batches, to_model_input
 from fgcross.data.prepared import PreparedSplit, load_split
-from fgcross.io import save_npz
+from fgcross.exported import (  # noqa: F401  (re-exported: the export's reading side lives there)
+    ITEM,
+    PARAM,
+    SCORER_KEY,
+    Embeddings,
+    as_embeddings,
+    available_media,
+    load_embeddings,
+    save_embeddings,
+    scoring_arrays,
+)
 from fgcross.media.kinds import KINDS
 from fgcross.progress import progress_bar
-from fgcross.scoring import ITEM, PARAM, SCORER_KEY, Scorer
-
-
-@dataclass(frozen=True)
-class Embeddings:
-    media: str
-    features: np.ndarray  # float32 [N, D]
-    labels: np.ndarray  # int64 [N]
-    ids: np.ndarray  # str [N]
-    scorer: Scorer | None = None  # the method's pairwise scorer; None: inner product of `features`
-    items: dict[str, np.ndarray] = field(default_factory=dict)  # what the scorer reads of each item
 
 
 @torch.no_grad()
@@ -77,30 +74,6 @@ def embed_split(model: nn.Module, split: PreparedSplit, input_size: int, device:
     return arrays
 
 
-def scoring_arrays(arrays: dict[str, np.ndarray]) -> tuple[Scorer | None, dict[str, np.ndarray]]:
-    """The scorer and the per-item arrays of an export (embed_split's arrays or a loaded .npz)."""
-    if SCORER_KEY not in arrays:
-        return None, {}
-    params = {k[len(PARAM):]: np.asarray(v) for k, v in arrays.items() if k.startswith(PARAM)}
-    items = {k[len(ITEM):]: np.asarray(v, dtype=np.float32) for k, v in arrays.items() if k.startswith(ITEM)}
-    return Scorer(str(arrays[SCORER_KEY]), params), items
-
-
-def save_embeddings(path: str | Path, arrays: dict[str, np.ndarray]) -> None:
-    save_npz(path, **arrays)
-
-
-def load_embeddings(folder: str | Path, media: str) -> Embeddings:
-    with np.load(Path(folder) / f"{media}.npz") as z:  # no pickles: allow_pickle stays False
-        scorer, items = scoring_arrays({k: z[k] for k in z.files if k == SCORER_KEY or k.startswith((ITEM, PARAM))})
-        return Embeddings(media, z["features"].astype(np.float32), z["labels"].astype(np.int64), z["ids"],
-                          scorer, items)
-
-
-def available_media(folder: str | Path) -> list[str]:
-    return [m for m in MEDIA if (Path(folder) / f"{m}.npz").exists()]
-
-
 @torch.no_grad()
 def embed_prepared(model: nn.Module, media: list[str], input_size: int, media_dir: str | Path, split: str,
                    device: torch.device, batch_size: int, progress: bool = False) -> dict[str, dict[str, np.ndarray]]:
@@ -109,7 +82,3 @@ def embed_prepared(model: nn.Module, media: list[str], input_size: int, media_di
             for m in media}
 
 
-def as_embeddings(arrays: dict[str, dict[str, np.ndarray]]) -> dict[str, Embeddings]:
-    """embed_prepared's arrays in the form evaluation reads (as load_embeddings gives them)."""
-    return {m: Embeddings(m, a["features"].astype(np.float32), a["labels"].astype(np.int64), a["ids"],
-                          *scoring_arrays(a)) for m, a in arrays.items()}

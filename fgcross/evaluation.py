@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from fgcross.diagnostics import diagnostics
-from fgcross.embeddings import Embeddings
+from fgcross.exported import Embeddings
 from fgcross.metrics import (
     RECALL_LEVELS,
     SELF_EXCLUDED,

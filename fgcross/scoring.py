@@ -30,9 +30,8 @@ import torch
 from torch.nn import functional as F
 
 from fgcross import MEDIA
+from fgcross.exported import ITEM, PARAM, SCORER_KEY  # noqa: F401  (the export's keys, named where they are read)
 
-ITEM, PARAM, SCORER_KEY = "item_", "param_", "scorer"
-"""The prefixes and the key of the scoring arrays in an exported .npz."""
 BLOCK_ELEMENTS = 1 << 24
 """Floats of the largest intermediate of a block (about 64 MB): CRAN's patch products are chunked to fit."""
 

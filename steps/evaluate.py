@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from fgcross.embeddings import available_media, load_embeddings
 from fgcross.evaluation import evaluate_embeddings, reranked_metrics, tracked_metrics
+from fgcross.exported import available_media, load_embeddings
 from fgcross.io import write_json, write_text
 from fgcross.reports.tables import per_class_summary
 from fgcross.tracking import pipeline_run

@@ -1,9 +1,9 @@
 import numpy as np
 import pytest
 
-from fgcross.embeddings import Embeddings
+from benchmarks.ap_definition import average_precision_loop
+from fgcross.exported import Embeddings
 from fgcross.metrics import (
-    average_precision_loop,
     average_precisions,
     evaluate_retrieval,
     extended_metrics,

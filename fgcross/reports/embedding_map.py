@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from fgcross import MEDIA
-from fgcross.embeddings import Embeddings
+from fgcross.exported import Embeddings
 from fgcross.media.kinds import KINDS
 from fgcross.metrics import SELF_EXCLUDED, l2_normalize, retrieval_scores
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from fgcross import MEDIA
-from fgcross.embeddings import Embeddings
+from fgcross.exported import Embeddings
 from fgcross.metrics import query_similarities
 from fgcross.reports.items import ITEM_CSS, ItemRenderer
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from fgcross import MEDIA, MEDIA_LETTER
 from fgcross.data.taxonomy import Taxonomy
-from fgcross.embeddings import Embeddings
+from fgcross.exported import Embeddings
 from fgcross.metrics import query_similarities, retrieval_scores
 from fgcross.reports.items import ITEM_CSS, ItemRenderer
 

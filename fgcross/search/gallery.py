@@ -37,8 +37,8 @@ import pandas as pd
 from fgcross import MEDIA
 from fgcross.data.index_files import read_index
 from fgcross.data.prepared import load_extra, load_split
-from fgcross.embeddings import available_media, load_embeddings
 from fgcross.errors import QueryError
+from fgcross.exported import available_media, load_embeddings
 from fgcross.inner_product import InnerProductIndex, faiss_available
 from fgcross.io import atomic_dir, read_json, save_npz, write_json
 from fgcross.media.kinds import KINDS
