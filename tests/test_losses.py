@@ -89,3 +89,21 @@ def test_centres_redraw_in_place_with_their_own_generator():
     torch.manual_seed(99)  # the global generator does not matter: a resume draws the same centres
     module.redraw(1.0, seed=3)
     assert torch.equal(module.centers.detach(), first)
+
+
+@pytest.mark.parametrize("form", ["paper", "reference"])
+def test_quadruplet_gradient_through_recomputed_blocks_matches_the_loop(form):
+    """Tiny blocks: every class takes several, so each is recomputed in backward (checkpoint)."""
+    g = torch.Generator().manual_seed(3)
+    e0 = torch.randn(11, 4, generator=g, dtype=torch.float64)
+    y = torch.randint(0, 4, (11,), generator=g)
+    a, b = e0.clone().requires_grad_(), e0.clone().requires_grad_()
+    quadruplet_loss(a, y, 1.0, 0.5, form, max_block=37).backward()
+    d, terms = torch.cdist(b, b), []
+    for i, j, k, n in itertools.permutations(range(len(y)), 4):  # the definition, differentiable
+        if y[i] == y[j] and y[k] != y[i] and y[n] != y[i] and y[n] != y[k]:
+            t1, t2 = d[i, j] - d[i, k] + 1.0, d[i, j] - d[k, n] + 0.5
+            terms.append(torch.relu(t1) + torch.relu(t2) if form == "paper" else torch.relu(t1 + t2))
+    stacked = torch.stack(terms)
+    (stacked.mean() if form == "paper" else stacked.sum() / (stacked > 0).sum()).backward()
+    torch.testing.assert_close(a.grad, b.grad, atol=1e-9, rtol=1e-7)
