@@ -125,14 +125,29 @@ def test_config_overrides_are_refused():
 
 
 def test_slurm_profile_parses_and_sizes_the_jobs():
-    out = subprocess.run(["snakemake", "--profile", "workflow/profiles/slurm", "-n", "--forceall"], cwd=REPO,
-                         env=ENV, capture_output=True, text=True)
+    """The site file's account, partitions and PKU sizes reach the jobs; a command-line
+    --default-resources adds to them instead of replacing them."""
+    site = {**ENV, "FGCROSS_SITE": "workflow/profiles/slurm/site.yaml"}
+    out = subprocess.run(["snakemake", "--profile", "workflow/profiles/slurm", "-n", "--forceall",
+                          "--default-resources", "slurm_qos=normal"], cwd=REPO, env=site, capture_output=True,
+                         text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     log = out.stdout + out.stderr
     assert "frames_shard" in log and re.search(r"slurm_partition=gpu", log)
     train = log[log.index("rule train:"):][:3000]
     assert re.search(r"resources:.*\bgpu=1\b", train) and re.search(r"mem_mb=64000", train)  # the rule's gpu, the
-    # profile's size
+    # site's size
+    assert re.search(r"slurm_account=your_account", train) and re.search(r"cpus_per_task=8", train)
+
+
+def test_a_job_larger_than_the_sites_largest_node_is_refused_naming_the_rule(tmp_path):
+    site = tmp_path / "site.yaml"
+    site.write_text("account: a\npartitions: {cpu: c, gpu: g}\nnode: {cpus: 4, mem_mb: 16000}\n"
+                    "rules:\n  train: {cpus: 8}\n", encoding="utf-8")
+    out = subprocess.run(["snakemake", "-n", "--forceall", "--cores", "2"], cwd=REPO,
+                         env={**ENV, "FGCROSS_SITE": str(site)}, capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "rule train asks cpus_per_task=8, more than the largest node has (4)" in out.stdout + out.stderr
 
 
 def test_every_rule_has_a_benchmark_and_its_resources():

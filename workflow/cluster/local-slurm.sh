@@ -5,7 +5,7 @@
 #   workflow/cluster/local-slurm.sh start     # install what is missing (Debian), start every daemon
 #   workflow/cluster/local-slurm.sh status    # which daemons run; sinfo; sacct
 #   workflow/cluster/local-slurm.sh stop      # stop the daemons this script started (by pid)
-#   eval "$(workflow/cluster/local-slurm.sh env)"   # SLURM_CONF for sbatch, sacct, snakemake
+#   eval "$(workflow/cluster/local-slurm.sh env)"   # SLURM_CONF and FGCROSS_SITE (the site file) for snakemake
 #
 # Everything lives under $FGCROSS_SLURM_DIR (default /tmp/fgcross-slurm): the configs, the munge
 # key, MariaDB's data and socket, spool and state, logs, pid files. The daemons talk
@@ -99,9 +99,15 @@ PidFile=$DIR/pid/slurmdbd.pid
 LogFile=$DIR/log/slurmdbd.log
 CONF
   chmod 600 "$DIR/etc/slurmdbd.conf"
-  cat > "$DIR/env.sh" <<ENV
-export SLURM_CONF=$CONF
-ENV
+  cat > "$DIR/site.yaml" <<SITE
+# this machine's one-node cluster, for FGCROSS_SITE (workflow/profiles/slurm/site.yaml explains the keys)
+account: $ACCOUNT
+partitions: {cpu: cpu, gpu: gpu}
+node: {cpus: $cpus, mem_mb: $mem}
+rules:
+  train: {cpus: $cpus, mem_mb: $(( mem < 8000 ? mem : 8000 ))}
+  export: {cpus: $cpus, mem_mb: $(( mem < 8000 ? mem : 8000 ))}
+SITE
 }
 
 start_munge() {
@@ -139,12 +145,22 @@ start_slurmdbd() {
   wait_for 30 slurmdbd env SLURM_CONF="$CONF" timeout 5 sacctmgr -n list cluster
 }
 
+link_system_conf() {
+  # Snakemake's job-step executor drops every SLURM_* variable before its inner srun, SLURM_CONF too,
+  # so the clients inside a job find the configuration only at the default path: link it there
+  # (only when nothing else is; `stop` removes the link again)
+  mkdir -p /etc/slurm
+  if [ -L /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" = "$CONF" ]; then return 0; fi
+  [ -e /etc/slurm/slurm.conf ] && die "/etc/slurm/slurm.conf exists (another cluster's): move it away first"
+  ln -s "$CONF" /etc/slurm/slurm.conf
+}
+
 start_slurm() {
   export SLURM_CONF="$CONF"
   sacctmgr -n list cluster format=cluster | grep -qw "$CLUSTER" || sacctmgr -i add cluster "$CLUSTER" >/dev/null
   sacctmgr -n list account format=account | grep -qw "$ACCOUNT" || \
     sacctmgr -i add account "$ACCOUNT" Cluster="$CLUSTER" Description=fgcross Organization=fgcross >/dev/null
-  sacctmgr -n list user format=user,account | grep -q "root *$ACCOUNT" || \
+  sacctmgr -n -P list assoc format=account,user | grep -qx "$ACCOUNT|root" || \
     sacctmgr -i add user root Account="$ACCOUNT" DefaultAccount="$ACCOUNT" >/dev/null
   alive "$DIR/pid/slurmctld.pid" || slurmctld -f "$CONF"
   wait_for 30 slurmctld timeout 5 scontrol ping
@@ -171,11 +187,15 @@ case "${1:-}" in
     start_munge
     start_mariadb
     start_slurmdbd
+    link_system_conf
     start_slurm
     log "up: $(SLURM_CONF=$CONF sinfo -h -o '%P %D %T' | tr '\n' ' ')(eval \"\$($0 env)\")"
     ;;
   stop)
     for d in slurmd slurmctld slurmdbd mariadbd munged; do stop_one "$d"; done
+    if [ -L /etc/slurm/slurm.conf ] && [ "$(readlink /etc/slurm/slurm.conf)" = "$CONF" ]; then
+      rm /etc/slurm/slurm.conf
+    fi
     ;;
   status)
     rc=0
@@ -186,7 +206,7 @@ case "${1:-}" in
     exit $rc
     ;;
   env)
-    echo "export SLURM_CONF=$CONF"
+    echo "export SLURM_CONF=$CONF FGCROSS_SITE=$DIR/site.yaml"
     ;;
   *)
     echo "usage: $0 start|stop|status|env" >&2

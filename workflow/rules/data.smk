@@ -12,8 +12,7 @@ rule synthesize:
     benchmark:
         "logs/benchmarks/synthesize.tsv"
     resources:
-        mem_mb=2000,
-        runtime=30,
+        **site_resources("synthesize", mem_mb=2000, runtime=30),
     log:
         "logs/synthesize.log",
     conda:
@@ -34,8 +33,7 @@ rule index:
     benchmark:
         "logs/benchmarks/index.tsv"
     resources:
-        mem_mb=2000,
-        runtime=30,
+        **site_resources("index", mem_mb=2000, runtime=30),
     log:
         "logs/index.log",
     conda:

@@ -21,8 +21,7 @@ rule evaluate:
     benchmark:
         "logs/benchmarks/evaluate.tsv"
     resources:
-        mem_mb=4000,
-        runtime=30,
+        **site_resources("evaluate", mem_mb=4000, runtime=30),
     log:
         "logs/evaluate.log",
     conda:
@@ -59,8 +58,7 @@ rule report:
     benchmark:
         "logs/benchmarks/report.tsv"
     resources:
-        mem_mb=4000,
-        runtime=60,
+        **site_resources("report", mem_mb=4000, runtime=60),
     log:
         "logs/report.log",
     conda:

@@ -17,13 +17,11 @@ rule train:
         train=config["train"],
         loss=config["loss"],
         media=config["data"]["media"],
-    threads: 1024  # every core given: Snakemake lowers a rule's threads to --cores (and --report needs no --cores)
+    threads: site_threads("train", 1024)  # every core given: Snakemake lowers a rule's threads to --cores (and --report needs no --cores)
     benchmark:
         "logs/benchmarks/train.tsv"
     resources:
-        mem_mb=8000,
-        runtime=120,
-        gpu=1,
+        **site_resources("train", gpu=True, mem_mb=8000, runtime=120),
     log:
         "logs/train.log",
     conda:
@@ -43,13 +41,11 @@ rule export:
         directory("exports"),
     params:
         export=config["export"],
-    threads: 1024  # every core given: Snakemake lowers a rule's threads to --cores (and --report needs no --cores)
+    threads: site_threads("export", 1024)  # every core given: Snakemake lowers a rule's threads to --cores (and --report needs no --cores)
     benchmark:
         "logs/benchmarks/export.tsv"
     resources:
-        mem_mb=8000,
-        runtime=60,
-        gpu=1,
+        **site_resources("export", gpu=True, mem_mb=8000, runtime=60),
     log:
         "logs/export.log",
     conda:
@@ -73,8 +69,7 @@ rule search_index:
     benchmark:
         "logs/benchmarks/search_index.tsv"
     resources:
-        mem_mb=4000,
-        runtime=30,
+        **site_resources("search_index", mem_mb=4000, runtime=30),
     log:
         "logs/search_index.log",
     conda:

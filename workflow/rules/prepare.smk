@@ -44,8 +44,7 @@ for _stage, (_media, _modules) in PREPARATION.items():
         benchmark:
             f"logs/benchmarks/{_stage}/{{shard}}.tsv"
         resources:
-            mem_mb=2000,
-            runtime=60,
+            **site_resources(f"{_stage}_shard", mem_mb=2000, runtime=60),
         log:
             f"logs/{_stage}/{{shard}}.log",
         conda:
@@ -68,8 +67,7 @@ for _stage, (_media, _modules) in PREPARATION.items():
         benchmark:
             f"logs/benchmarks/{_stage}.tsv"
         resources:
-            mem_mb=2000,
-            runtime=30,
+            **site_resources(_stage, mem_mb=2000, runtime=30),
         log:
             f"logs/{_stage}.log",
         conda:
