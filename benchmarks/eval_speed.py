@@ -8,7 +8,7 @@ evaluated with the whole protocol (12 bi-modality directions, 4 X->All with and 
 the query's item, P@k, R@k, mAP@R). Baseline: `average_precision_loop`, the definition as
 plain Python loops, timed on `--sample` queries of every direction in this run; its time
 for all queries is that per-query time times the number of queries (running it whole
-would take hours). Targets (issue 6): 10 s or less, 3 GB or less, 40 times the loop or more.
+would take hours). Targets: 10 s or less, 3 GB or less, 40 times the loop or more.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ The video is made for the benchmark (OpenCV's MPEG-4 writer, 30 fps, 1280x720). 
 the frames stage's sampler (seek to each target, or grab forward when it is close) at the
 paper preset's 25 frames and 512 px. Baseline: decode every frame front to back (as
 extracting all frames with ffmpeg and then sampling does), keep the same 25, resize them.
-Both produce the same frames (asserted). Target (issue 4): ours 3 times faster or more.
+Both produce the same frames (asserted). Target: ours 3 times faster or more.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ proportions (image 11,788 : text 8,000 : audio 12,000 : video 18,350) by hard li
 distinct paths inside the root, real JPEG/MP4/WAV/text content. Every entry is checked as
 in the pipeline: path rules, label, duplicates, and a content probe (image header and
 end marker, sound-file header, first video frame, UTF-8 text). The files are in the page
-cache after the first read, so this measures our work, not the disk. Target (issue 3):
+cache after the first read, so this measures our work, not the disk. Target:
 60 s or less on 2 cores. Baseline, measured in the same run: the same lists checked by
 fully decoding every file (the pipeline's preparation functions), per entry on a sample.
 """

@@ -12,8 +12,8 @@ in a temporary folder, three rates in samples per second:
   model-step throughput);
 - training: both together, as the train stage runs them (one epoch of Trainer).
 
-Targets: loader at least 2x the model (issue 4); training at least 90 % of the pure model
-step (issue 5).
+Targets: loader at least 2x the model; training at least 90 % of the pure model
+step.
 """
 
 from __future__ import annotations

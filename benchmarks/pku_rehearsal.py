@@ -15,7 +15,7 @@ time and of peak RSS against items (the slope of log-log least squares: 1.0 is l
 
 Training takes a fixed number of steps at every size (train.steps_per_epoch), so its row
 measures what grows with the data (reading the index and the prepared media, building the
-sampler), not the steps. Targets (issue 15): time exponent <= 1.1 per stage; peak RSS at the
+sampler), not the steps. Targets: time exponent <= 1.1 per stage; peak RSS at the
 largest size <= 1.3x the smallest.
 """
 

@@ -7,7 +7,7 @@ names); the stage is the spectrogram stage with the paper preset's section, run 
 fgcross.data.prepared.prepare_media exactly as the pipeline runs it (its process pool,
 memory-mapped output). Each run is a fresh Python process, timed from start to finish,
 imports included, as a user runs the stage. The outputs of the two runs are asserted
-byte-identical. Target (issue 4): 1.7 times faster or more with 2 processes on 2 cores.
+byte-identical. Target: 1.7 times faster or more with 2 processes on 2 cores.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Wall time of the HTML reports for the embedded default (issue 7: 60 s or less).
+"""Wall time of the HTML reports for the embedded default (goal: 60 s or less).
 
     make run && python -m benchmarks.report_time
 

@@ -1,4 +1,4 @@
-"""One search against a PKU-sized gallery, once the model is loaded (issue 8: 200 ms or less on CPU).
+"""One search against a PKU-sized gallery, once the model is loaded (goal: 200 ms or less on CPU).
 
     python -m benchmarks.search_latency [--gallery 21478] [--repeats 10]
 

@@ -6,7 +6,7 @@ Ours: the spectrogram stage's converter with the paper preset's section (librosa
 22,050 Hz, |STFT| with librosa's defaults, amplitude_to_db ref=max, rendered through the
 magma lookup table at 512 px). Baseline (the official code's way): the same array drawn
 with librosa.display.specshow in a matplotlib figure saved as a PNG at 300 dpi, one figure
-per file. Target (issue 4): ours 20 times faster or more.
+per file. Target: ours 20 times faster or more.
 """
 
 from __future__ import annotations

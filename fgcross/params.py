@@ -268,14 +268,14 @@ def _plain(value: Any) -> Any:
 # out (older records and stores still match), and a saved model that lacks one gets it back.
 NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, ("loss", "triplet_weight"): 0.0,
                 ("loss", "cca_weight"): 0.0, ("loss", "triplet_margin"): 0.5,
-                # issue 19: the official code's options, at today's behaviour
+                # the official code's options, at today's behaviour
                 ("model", "text_branch"): "paper", ("text", "vocabulary"): "paper", ("text", "lines"): "all",
                 ("train", "sampler"): "pk", ("train", "augment"): True, ("train", "text_shifts"): list(range(9)),
                 ("train", "stage2_centers"): "carry", ("loss", "center_init_std"): 0.01,
                 ("train", "steps_per_epoch"): 0,
-                # issue 21: the methods compared with FGCrossNet (fgcross.models.factory)
+                # the methods compared with FGCrossNet (fgcross.models.factory)
                 ("model", "method"): "fgcrossnet", ("model", "method_dim"): 64, ("loss", "method_weight"): 1.0,
-                # issue 20: the parts of the method beyond FGCrossNet, off
+                # the parts of the method beyond FGCrossNet, off
                 ("model", "text_model"): "branch", ("model", "text_vocab"): 2000, ("model", "text_width"): 256,
                 ("loss", "supcon_weight"): 0.0, ("loss", "supcon_temperature"): 0.1,
                 ("loss", "proxy_anchor_weight"): 0.0, ("loss", "multi_similarity_weight"): 0.0,

@@ -1,4 +1,4 @@
-"""The baselines CCL and CM-GANs (issue 21): each distinguishing mechanism on tiny tensors.
+"""The baselines CCL and CM-GANs: each distinguishing mechanism on tiny tensors.
 
 CCL: patches defined per media, the fine-grained code beside the coarse one, the stage-1
 and stage-2 terms in their stages, and its losses by hand. CM-GANs: the weight sharing of

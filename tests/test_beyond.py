@@ -1,4 +1,4 @@
-"""The method beyond FGCrossNet (issue 20): its presets, its place in the methods study, and an
+"""The method beyond FGCrossNet: its presets, its place in the methods study, and an
 ablation study that turns off each of its parts, one at a time."""
 
 from pathlib import Path

@@ -1,4 +1,4 @@
-"""Outputs under faults (issue 18): a full disk, and the leftovers of a killed writer."""
+"""Outputs under faults: a full disk, and the leftovers of a killed writer."""
 
 from __future__ import annotations
 

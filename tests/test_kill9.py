@@ -1,4 +1,4 @@
-"""Fault injection (issue 18): kill -9 a preparation stage and the training stage at seeded
+"""Fault injection: kill -9 a preparation stage and the training stage at seeded
 points, re-run, and compare with an uninterrupted run: byte-identical outputs, no process of
 the stage left behind, no temporary folder left."""
 

@@ -1,4 +1,4 @@
-"""pytorch-metric-learning's losses as objective terms (issue 20): built by weight, computed by the
+"""pytorch-metric-learning's losses as objective terms: built by weight, computed by the
 library on the common representation, proxies trained at their own rate and kept in the checkpoint."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Property-based tests (hypothesis) of the parsers of untrusted text: a list file, classes.txt
 and a params file. Whatever the input, each parses or raises the project's own error type,
-never another exception (issue 18)."""
+never another exception."""
 
 from __future__ import annotations
 

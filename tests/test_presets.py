@@ -1,4 +1,4 @@
-"""The two PKU presets: the official code's values as the official code has them (issue 19).
+"""The two PKU presets: the official code's values as the official code has them.
 
 OFFICIAL lists every setting the official code decides, with the value read from its files
 (github PKU-ICST-MIPL/FGCrossNet_ACMMM2019, commit 26ee4de); the preset must hold each, and

@@ -103,7 +103,7 @@ def test_training_digest_ignores_the_new_keys_at_their_neutral_values(params):
     from fgcross.params import NEUTRAL_KEYS
 
     old = params.as_dict()
-    for section, key in NEUTRAL_KEYS:  # the related methods' keys and issue 19's official options
+    for section, key in NEUTRAL_KEYS:  # the related methods' keys and the official code's options
         old[section].pop(key)
     # records made before these keys still match (the digest of the old, shorter params.yaml)
     assert params_digest({s: old[s] for s in TRAINING_SECTIONS}) == training_digest(params)

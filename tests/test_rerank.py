@@ -1,4 +1,4 @@
-"""Neighbourhood re-ranking (alpha-DBA, issue 20): hand-checked expansion, off at k = 1, and a gain
+"""Neighbourhood re-ranking (alpha-DBA): hand-checked expansion, off at k = 1, and a gain
 where neighbours agree on the class."""
 
 from __future__ import annotations

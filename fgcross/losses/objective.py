@@ -349,7 +349,7 @@ def build_objective(loss: LossParams, num_classes: int, pooled_width: int, num_m
         terms["adversarial"] = (loss.adversarial_weight, AdversarialTerm(learnable["modality"]))
     if loss.method_weight > 0 and method_loss is not None:
         terms["method"] = (loss.method_weight, MethodTerm(method_loss))
-    for name in METRIC_TERMS:  # pytorch-metric-learning's losses (issue 20)
+    for name in METRIC_TERMS:  # pytorch-metric-learning's losses
         weight = getattr(loss, f"{name}_weight")
         if weight > 0:
             term = MetricLearningTerm(build_metric_loss(name, num_classes, num_classes, loss.supcon_temperature))

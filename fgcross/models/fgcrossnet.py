@@ -44,12 +44,12 @@ class ModelConfig:
     text_encoder: str
     shared: bool  # False: one backbone per media, the classifier head common
     text_branch: str  # paper | official (model.text_branch)
-    # Added with issue 21. They have the values of the models saved before them, so an older
+    # Added after the first seven. They have the values of the models saved before them, so an older
     # config.json (and a caller naming the first seven fields) still builds the same network.
     method: str = "fgcrossnet"  # model.method: fgcrossnet | mcsm | cran | ccl | cm_gans (fgcross.models.factory)
     method_dim: int = 64  # model.method_dim: the method head's width (mcsm, cran)
     common_dim: int = 128  # model.common_dim: width of the codes and common representation (ccl, cm_gans)
-    # issue 20; the defaults are FGCrossNet's, so that model folders saved before them still load
+    # the defaults are FGCrossNet's, so that model folders saved before them still load
     text_model: str = "branch"  # branch | subword-cnn | subword-transformer (model.text_model)
     text_width: int = 0  # token embedding width of a subword text model (model.text_width)
     text_tokenizer: str = ""  # the subword tokenizer's JSON (trained on the training texts)

@@ -1,4 +1,4 @@
-"""Lists and classes.txt as a careless user or an attacker writes them (issue 18): each is one
+"""Lists and classes.txt as a careless user or an attacker writes them: each is one
 clear error naming the file (and line), never a traceback or a hang."""
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def test_dvc_repro_rerun_and_experiments(repo_copy):
     assert len(base) == 18
 
     # same params, same code, same machine: every stage runs again and no tracked file changes, dvc.lock
-    # included (issue 17: the wall times, the machine and the MLflow runs are on the live pages, and
+    # included (goal: the wall times, the machine and the MLflow runs are on the live pages, and
     # the executed notebooks carry no papermill or kernel timestamps)
     lock = (repo_copy / "dvc.lock").read_text()
     out = sh(["dvc", "repro", "--force"], repo_copy)
@@ -75,7 +75,7 @@ def test_dvc_repro_rerun_and_experiments(repo_copy):
     glyph = next(row for row in _rows(repo_copy) if row["text.encoder"] == "glyph")
     assert 0.0 <= float(glyph["t2i"]) <= 1.0 and 0.0 <= float(glyph["bi_avg"]) <= 1.0
 
-    # two queued experiments in parallel, each a baseline of issue 21 from its preset: CCL and CM-GANs
+    # two queued experiments in parallel, each a baseline from its preset: CCL and CM-GANs
     # (whose discriminators train in alternate steps)
     for method in ("ccl", "cm_gans"):
         sh(["dvc", "exp", "run", "--queue", *sh(["fgcross", "preset", method, "--dvc-args"], repo_copy).stdout.split()],

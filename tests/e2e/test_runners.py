@@ -1,4 +1,4 @@
-"""One cache for both runners (issue 15): what Snakemake made, DVC takes as its own, and the other
+"""One cache for both runners: what Snakemake made, DVC takes as its own, and the other
 way round; and DVC's linked cache holds no second copy of the outputs."""
 
 import json
@@ -51,7 +51,7 @@ def test_snakemake_then_dvc_then_snakemake(repo_copy, tmp_path):
     """A fresh clone with the preset cran applied: `snakemake`, then an experiment with the preset
     mcsm (`dvc exp run $(fgcross preset mcsm --dvc-args)`) re-runs training and what follows and
     no data stage; a second fresh clone: `dvc repro`, then `snakemake` has nothing to do; the DVC
-    cache adds under 10 % to the workspace. The two baselines of issue 21 that rank with a scorer
+    cache adds under 10 % to the workspace. The two baselines that rank with a scorer
     of their own thus run, and are searched and reported, under both runners."""
     import shutil
 

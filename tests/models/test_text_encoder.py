@@ -1,4 +1,4 @@
-"""Subword text (issue 20): the BPE tokenizer trained on texts, saved with the model, and the
+"""Subword text: the BPE tokenizer trained on texts, saved with the model, and the
 encoders that bypass the shared CNN."""
 
 from __future__ import annotations

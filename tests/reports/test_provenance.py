@@ -1,4 +1,4 @@
-"""The provenance panel names the files git reports, whole (issue 22: a status line that starts
+"""The provenance panel names the files git reports, whole (goal: a status line that starts
 with a space lost the first letter of its path)."""
 
 import subprocess

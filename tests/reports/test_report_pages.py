@@ -129,7 +129,7 @@ def _methods_curves(curve: Path, out: Path) -> None:
     pd.concat(runs).to_csv(out, index=False)
 
 
-# The views of issue 22, by element id, and what each must hold once the page has loaded
+# The views of the report, by element id, and what each must hold once the page has loaded
 VIEWS = {
     "failures": {"confusion-summary": "table", "confusion-heatmap": "img", "confusion-table": "table",
                  "worst-queries": ".item.query"},

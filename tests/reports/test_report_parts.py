@@ -123,7 +123,7 @@ def test_templates_declare_only_known_parameters(page):
 @pytest.mark.parametrize("page", [p.slug for p in PAGES])
 def test_template_cells_have_fixed_ids(page):
     """nbformat gives a cell without an id a random one on every run, which would change the tracked
-    executed notebook and page each time (issue 17: a re-run changes no tracked file)."""
+    executed notebook and page each time (goal: a re-run changes no tracked file)."""
     from tests.conftest import REPO
 
     cells = json.loads((REPO / "reports/templates" / f"{page}.ipynb").read_text())["cells"]

@@ -1,4 +1,4 @@
-"""`fgcross serve` against hostile requests (issue 18): each answered with a quick 4xx/503 on raw sockets."""
+"""`fgcross serve` against hostile requests: each answered with a quick 4xx/503 on raw sockets."""
 
 from __future__ import annotations
 

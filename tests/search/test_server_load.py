@@ -1,4 +1,4 @@
-"""Load test of `fgcross serve` on loopback (issue 18): 100 concurrent clients (80 page loads,
+"""Load test of `fgcross serve` on loopback: 100 concurrent clients (80 page loads,
 20 searches with small uploads), 5 requests each, while 20 slow clients hold connections."""
 
 from __future__ import annotations

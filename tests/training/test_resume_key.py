@@ -1,4 +1,4 @@
-"""Resume only what was made from the same params, data, media and code (issue 18)."""
+"""Resume only what was made from the same params, data, media and code."""
 
 from __future__ import annotations
 
