@@ -49,7 +49,7 @@ def test_constraints_hold_a_tested_version_of_every_requirement_within_its_range
 def test_faiss_is_an_extra_of_its_own_and_the_tests_take_it():
     extras = PYPROJECT["project"]["optional-dependencies"]
     assert [Requirement(d).name for d in extras["faiss"]] == ["faiss-cpu"]
-    assert "fgcross[faiss,docs,birdnet,hf]" in extras["test"]
+    assert "fgcross[faiss,docs,birdnet,hf,postgres]" in extras["test"]
     assert "faiss-cpu" not in {Requirement(d).name for d in PYPROJECT["project"]["dependencies"]}
 
 
@@ -100,4 +100,4 @@ def test_the_wheel_holds_the_library_only_and_builds_without_warnings(tmp_path):
 def test_docs_extra_is_part_of_the_test_extra():
     """CI installs the test extra and builds the site, so it must take the docs extra."""
     extras = PYPROJECT["project"]["optional-dependencies"]
-    assert extras["docs"] and "fgcross[faiss,docs,birdnet,hf]" in extras["test"]
+    assert extras["docs"] and "fgcross[faiss,docs,birdnet,hf,postgres]" in extras["test"]
