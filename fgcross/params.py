@@ -287,9 +287,22 @@ NEUTRAL_KEYS = {("model", "shared"): True, ("loss", "adversarial_weight"): 0.0, 
 
 
 
+ADDED_SINCE_STORES = frozenset({("spectrogram", "birdnet_model")})
+"""Keys of the preparation sections added after stores were written: at their neutral value a
+store's meta.json leaves them out, so a store prepared now has the bytes of one prepared before
+(the data digest of every committed study row still matches)."""
+
+
 def without_neutral(name: str, section: dict[str, Any]) -> dict[str, Any]:
-    """A section's plain form without the keys that sit at their NEUTRAL_KEYS value."""
+    """A section's plain form without the keys that sit at their NEUTRAL_KEYS value (for digests)."""
     return {k: v for k, v in section.items() if (name, k) not in NEUTRAL_KEYS or v != NEUTRAL_KEYS[(name, k)]}
+
+
+def store_info(name: str, section: dict[str, Any]) -> dict[str, Any]:
+    """A preparation section as a store's meta.json records it: without the keys added since
+    stores were first written (ADDED_SINCE_STORES), when they sit at their neutral value."""
+    return {k: v for k, v in section.items()
+            if (name, k) not in ADDED_SINCE_STORES or v != NEUTRAL_KEYS[(name, k)]}
 
 
 def stored_section(sections: dict[str, Any], name: str) -> Any:

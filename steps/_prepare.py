@@ -16,7 +16,7 @@ from __future__ import annotations
 from fgcross.data.index_files import read_index
 from fgcross.data.prepared import StoreSettings, finish_prepared, prepare_media, resolve_processes
 from fgcross.media.converters import STAGES, converter, extras
-from fgcross.params import section_dict, without_neutral
+from fgcross.params import section_dict, store_info
 from fgcross.tracking import stage_run
 from steps._common import params_of, parser, run
 
@@ -37,7 +37,7 @@ def prepare_main(stage: str, doc: str | None, argv: list[str] | None) -> None:
     params = params_of(args)
     section = params.section(spec.section)
     store = StoreSettings.of(params.prepare)
-    info = without_neutral(spec.section, section_dict(section))  # a key added since, at its neutral value, is left out
+    info = store_info(spec.section, section_dict(section))  # a key added since, at its neutral value, is left out
 
     def body() -> None:
         index = read_index(args.index)

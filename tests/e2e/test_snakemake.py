@@ -8,7 +8,7 @@ import yaml
 from mlflow.tracking import MlflowClient
 
 from fgcross.media.stages import STAGES
-from fgcross.params import without_neutral
+from fgcross.params import store_info
 from fgcross.reports.pages import PAGES
 from fgcross.stage_times import latest_stage_times
 from tests.browser import load_pages
@@ -27,7 +27,7 @@ def test_snakemake_pipeline(repo_copy):
         meta = json.loads((repo_copy / "build/media" / stage.media / "meta.json").read_text())
         # the section as the store records it: a key added since, at its neutral value, is left out
         assert meta["media"] == stage.media, stage.name
-        assert meta["info"] == without_neutral(stage.section, params[stage.section]), stage.name
+        assert meta["info"] == store_info(stage.section, params[stage.section]), stage.name
         assert f"[{stage.name}]" in (repo_copy / f"logs/{stage.name}.log").read_text()
     metrics = json.loads((repo_copy / "metrics/eval.json").read_text())
     assert set(metrics) == KEYS and all(0.0 <= v <= 1.0 for v in metrics.values())
