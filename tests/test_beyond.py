@@ -53,3 +53,18 @@ def test_the_pku_variant_merges_over_the_pku_preset():
     assert pku.model.backbone == "resnet50" and pku.model.text_vocab > paper.model.text_vocab
     # the same parts as the embedded set's preset (sizes may differ)
     assert {k for k in preset_overrides("beyond", PRESETS)} <= set(preset_overrides("pku_beyond", PRESETS))
+
+
+def test_the_pretrained_text_preset_names_its_folder_and_a_missing_one_is_one_line(tmp_path, monkeypatch):
+    import pytest
+
+    from fgcross.models.factory import build_model
+    from fgcross.models.pretrained_text import CheckpointError
+    from fgcross.training.pipeline import model_config
+
+    params = apply_preset(load_params(REPO / "params.yaml"), "beyond_pretrained", PRESETS)
+    assert params.model.text_model == "pretrained" and params.model.frozen == ("text",)
+    monkeypatch.chdir(tmp_path)  # no models/text-encoder here
+    with pytest.raises(CheckpointError, match=r"^models/text-encoder: model.text_checkpoint names no folder$"):
+        build_model(model_config(params, 4))
+    assert variant_overrides(BEYOND_VARIANTS["pretrained-text"], PRESETS)["model.frozen"] == ["text"]
