@@ -1,4 +1,4 @@
-"""Two stages logging at once to an MLflow server on PostgreSQL (workflow/cluster/mlflow-server.sh),
+"""Two stages logging at once to an MLflow server on PostgreSQL (workflow/cluster/local-mlflow.sh),
 as jobs on a cluster do: both runs recorded, finished, with their stage tags. Root only (the
 database cluster belongs to the postgres user; the script installs Debian's package if missing)."""
 
@@ -15,7 +15,7 @@ from mlflow.tracking import MlflowClient
 from tests.conftest import REPO
 from tests.e2e.conftest import run_env, sh
 
-SCRIPT = REPO / "workflow/cluster/mlflow-server.sh"
+SCRIPT = REPO / "workflow/cluster/local-mlflow.sh"
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(os.geteuid() != 0, reason="the database runs as postgres")]
 

@@ -2,10 +2,10 @@
 # An MLflow tracking server on PostgreSQL on this machine: what many jobs on a cluster log to at
 # once (a sqlite file on a shared file system breaks when they write together).
 #
-#   workflow/cluster/mlflow-server.sh start    # PostgreSQL (Debian's package, installed when missing) + mlflow server
-#   workflow/cluster/mlflow-server.sh status
-#   workflow/cluster/mlflow-server.sh stop     # stops what this script started (by pid)
-#   workflow/cluster/mlflow-server.sh uri      # the value for params.yaml's tracking.uri
+#   workflow/cluster/local-mlflow.sh start    # PostgreSQL (Debian's package, installed when missing) + mlflow server
+#   workflow/cluster/local-mlflow.sh status
+#   workflow/cluster/local-mlflow.sh stop     # stops what this script started (by pid)
+#   workflow/cluster/local-mlflow.sh uri      # the value for params.yaml's tracking.uri
 #
 # Everything lives under $FGCROSS_MLFLOW_DIR (default /tmp/fgcross-mlflow): the database cluster
 # (owned by the postgres user; it listens on a unix socket there, no TCP), the artifacts, logs and
@@ -18,7 +18,7 @@ PORT="${FGCROSS_MLFLOW_PORT:-5055}"
 PGBIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)"
 MLFLOW="${MLFLOW:-mlflow}"
 
-log() { echo "mlflow-server: $*" >&2; }
+log() { echo "local-mlflow: $*" >&2; }
 die() { log "$*"; exit 1; }
 alive() { [ -f "$1" ] && kill -0 "$(head -1 "$1")" 2>/dev/null; }
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
@@ -26,7 +26,9 @@ as_postgres() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; el
 start_postgres() {
   if [ -z "$PGBIN" ]; then
     [ "$(id -u)" -eq 0 ] || die "PostgreSQL is not installed and installing it needs root"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+             postgresql >/dev/null; }
     PGBIN="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
   fi
   mkdir -p "$DIR"/{pg,log,artifacts}
