@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     metrics = protocol_metrics(scores)
 
     rng = np.random.default_rng(1)
-    loop_seconds, loop_queries, all_queries = 0.0, 0, 0
+    loop_seconds, loop_queries, all_queries, worst_loop = 0.0, 0, 0, 0.0
     gallery = np.concatenate([emb[m].features for m in MEDIA])
     gallery_labels = np.concatenate([emb[m].labels for m in MEDIA])
     for q in MEDIA:
@@ -81,12 +81,15 @@ def main(argv: list[str] | None = None) -> None:
             loop_queries += len(picks)
             all_queries += len(emb[q].labels)
             key = f"{MEDIA_LETTER[q]}2{'all' if g == 'all' else MEDIA_LETTER[g]}"
-            assert np.allclose(aps, scores[key].ap[picks], atol=1e-9, equal_nan=True), key
+            # float32 scores against the loop's float64: a near tie may swap two ranks
+            worst_loop = max(worst_loop, float(np.nanmax(np.abs(aps - scores[key].ap[picks]))))
+            assert np.allclose(aps, scores[key].ap[picks], atol=1e-4, equal_nan=True), key
     loop_total = loop_seconds / loop_queries * all_queries
     print(f"fgcross.metrics ({args.backend}): {ours:.2f} s for the whole protocol "
           f"(bi_avg {metrics['bi_avg']:.4f}, multi_avg {metrics['multi_avg']:.4f}), peak {peak:.2f} GiB")
     print(f"loop baseline: {loop_seconds / loop_queries * 1000:.1f} ms per query on {loop_queries} queries "
-          f"-> {loop_total:.0f} s for all {all_queries} query-directions (same APs on the sample)")
+          f"-> {loop_total:.0f} s for all {all_queries} query-directions; APs on the sample within "
+          f"{worst_loop:.1e} of the loop's (float32 scores, float64 loop)")
     print(f"ratio (loop / fgcross): {loop_total / ours:.0f}x   target >= 40x;  "
           f"time {ours:.1f} s (target <= 10 s);  memory {peak:.2f} GiB (target <= 3 GiB)")
     whole_step(emb, metrics, loop_total)
