@@ -91,13 +91,11 @@ def db_to_image(db: np.ndarray, top_db: float, size: int, render: str = "grey",
     raise ValueError(f"unknown render {render!r}: expected one of {RENDERS}")
 
 
-def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_length: int, top_db: float,
-                     size: int, kind: str = "stft", n_mels: int = 128, window_seconds: float | None = None,
-                     render: str = "grey", colormap: str = "magma") -> np.ndarray:
-    """uint8 RGB [size, size, 3] for an audio file or an already rendered spectrogram image."""
-    path = Path(path)
-    if is_picture(path):
-        return load_image(path, size)
+def decode_audio(path: Path, sample_rate: int | None) -> tuple[np.ndarray, int]:
+    """(float64 mono samples, their rate) at `sample_rate` (None: the file's own), through scipy's
+    polyphase resampler; a file that does not decode, or decodes to nothing usable, is a
+    ValueError of one line naming it. The spectrograms and BirdNET (fgcross.media.birdnet) read
+    recordings through here."""
     try:
         wave, rate = librosa.load(str(path), sr=sample_rate, mono=True, dtype=np.float64, res_type="polyphase")
     except Exception as err:  # noqa: BLE001 - soundfile's and audioread's many types; some have no message
@@ -107,7 +105,18 @@ def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_
         raise ValueError(f"{path}: the audio decodes to no samples (zero-length audio)")
     if not np.isfinite(wave).all():
         raise ValueError(f"{path}: the audio decodes to samples that are not finite numbers")
-    db = spectrogram_db(wave, n_fft, hop_length, top_db, kind, int(rate), n_mels)
+    return wave, int(rate)
+
+
+def load_spectrogram(path: str | Path, sample_rate: int | None, n_fft: int, hop_length: int, top_db: float,
+                     size: int, kind: str = "stft", n_mels: int = 128, window_seconds: float | None = None,
+                     render: str = "grey", colormap: str = "magma") -> np.ndarray:
+    """uint8 RGB [size, size, 3] for an audio file or an already rendered spectrogram image."""
+    path = Path(path)
+    if is_picture(path):
+        return load_image(path, size)
+    wave, rate = decode_audio(path, sample_rate)
+    db = spectrogram_db(wave, n_fft, hop_length, top_db, kind, rate, n_mels)
     if window_seconds:
         db = fix_columns(db, int(round(window_seconds * rate / hop_length)) + 1, top_db)
     return db_to_image(db, top_db, size, render, colormap)

@@ -125,23 +125,16 @@ def windows_of(wave: np.ndarray) -> np.ndarray:
 
 def load_wave(path: Path) -> np.ndarray:
     """The recording at 48 kHz, mono, float64 through the resampler (the same on any CPU)."""
-    import librosa
-
+    from fgcross.media.audio import decode_audio  # librosa: imported when a recording is read
     from fgcross.media.kinds import is_picture
 
     if is_picture(path):
         raise BirdNETError(f"{path}: a rendered spectrogram picture; spectrogram.kind birdnet needs the "
                            "recording itself (wav, flac, ogg, mp3)")
     try:
-        wave, _ = librosa.load(str(path), sr=SAMPLE_RATE, mono=True, dtype=np.float64, res_type="polyphase")
-    except Exception as err:  # noqa: BLE001 - soundfile's and audioread's many types; some have no message
-        reason = str(err).strip() or f"{type(err).__name__}: no decoder found any audio in it"
-        raise BirdNETError(f"{path}: cannot decode audio ({reason})") from err
-    if wave.size == 0:
-        raise BirdNETError(f"{path}: the audio decodes to no samples (zero-length audio)")
-    if not np.isfinite(wave).all():
-        raise BirdNETError(f"{path}: the audio decodes to samples that are not finite numbers")
-    return wave
+        return decode_audio(path, SAMPLE_RATE)[0]
+    except ValueError as err:
+        raise BirdNETError(str(err)) from err
 
 
 def embed_recording(path: str | Path, model: str = "") -> np.ndarray:
