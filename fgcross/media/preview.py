@@ -22,6 +22,10 @@ from fgcross.media.kinds import is_picture
 
 THUMBNAIL = 128  # longest side of an embedded picture, in pixels: small pages, sharp enough to judge a bird
 SNIPPET = 300  # characters of a text item shown (and kept in the search index)
+SHOWN_SPECTROGRAM = {"sample_rate": 22050, "n_fft": 512, "hop_length": 128, "top_db": 80.0, "kind": "mel",
+                     "render": "colormap"}
+"""How a recording is drawn when the store keeps a vector for it (BirdNET) rather than its picture:
+a mel spectrogram in specshow's colours, for the eye only (the model never sees it)."""
 
 
 def png_bytes(pixels: np.ndarray, max_side: int = THUMBNAIL * 4) -> bytes:
@@ -50,7 +54,7 @@ def shown_pixels(stored: np.ndarray, path: str | Path) -> np.ndarray:
         return stored
     from fgcross.media.audio import load_spectrogram
 
-    return load_spectrogram(path, 22050, 512, 128, 80.0, THUMBNAIL, kind="mel", render="colormap")
+    return load_spectrogram(path, size=THUMBNAIL, **SHOWN_SPECTROGRAM)
 
 
 def wav_bytes(path: str | Path, seconds: float = 3.0, sample_rate: int = 11025) -> bytes | None:

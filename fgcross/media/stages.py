@@ -3,9 +3,9 @@ named like its params.yaml section.
 
     stage (= params section)   media
     images                     image
-    frames                     video
-    spectrogram                audio
     text                       text
+    spectrogram                audio
+    frames                     video
 
 A stage runs as `python -m steps.<name>` and reads the params section `<name>`: one name,
 so that a stage, its step and its settings cannot be confused. The training pipeline
@@ -20,8 +20,6 @@ from dataclasses import dataclass
 
 from fgcross.media.kinds import KINDS
 
-ORDER = ("image", "video", "audio", "text")  # the stages' order as before the descriptors; a new media comes last
-
 
 @dataclass(frozen=True)
 class PreparationStage:
@@ -34,9 +32,7 @@ class PreparationStage:
         return self.name
 
 
-STAGES: dict[str, PreparationStage] = {s.name: s for s in sorted(
-    (PreparationStage(kind.stage, kind.name) for kind in KINDS.values()),
-    key=lambda s: ORDER.index(s.media) if s.media in ORDER else len(ORDER))}
+STAGES: dict[str, PreparationStage] = {k.stage: PreparationStage(k.stage, k.name) for k in KINDS.values()}
 BY_MEDIA: dict[str, PreparationStage] = {s.media: s for s in STAGES.values()}
 SECTIONS: tuple[str, ...] = tuple(STAGES)
 """The params sections that shape prepared media, in table order."""

@@ -22,10 +22,11 @@ from fgcross import MEDIA
 from fgcross.data.batches import BatchConfig, make_batches
 from fgcross.data.index_files import Index, read_index
 from fgcross.data.prepared import is_present, load_split
+from fgcross.data.store.catalog import read_meta
 from fgcross.devices import pick_device
 from fgcross.digests import training_digest
 from fgcross.errors import TrainingError
-from fgcross.io import read_json, write_json
+from fgcross.io import write_json
 from fgcross.losses import CenterLoss, build_objective
 from fgcross.media.stages import SECTIONS as PREPARATION_SECTIONS
 from fgcross.media.subwords import decode_codes, train_tokenizer
@@ -73,7 +74,7 @@ def model_config(params: Params, num_classes: int, text_codes: np.ndarray | None
 def check_audio_store(folder: Path, kind: str) -> None:
     """The audio store holds what `spectrogram.kind` makes (BirdNET vectors or pictures): the
     model's audio encoder is chosen by the params, so a store prepared otherwise is refused."""
-    stored = read_json(folder / "meta.json").get("info", {}).get("kind")
+    stored = read_meta(folder)["info"].get("kind")
     if (stored == "birdnet") != (kind == "birdnet"):
         raise TrainingError(f"{folder}: prepared with spectrogram.kind {stored}, but the params say {kind}: "
                             "run the spectrogram stage again")
